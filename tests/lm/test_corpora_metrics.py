@@ -44,7 +44,7 @@ def test_missing_package_names_it(monkeypatch, tmp_path):
     monkeypatch.setenv("TENFOLD_CACHE", str(tmp_path))
     real = importlib.util.find_spec
     monkeypatch.setattr(corpora.importlib.util, "find_spec", lambda n: None if n == "chatterbot_corpus" else real(n))
-    with pytest.raises(UserError, match="needs the Python package 'chatterbot-corpus'.*pip install chatterbot-corpus"):
+    with pytest.raises(UserError, match=r"needs the Python package 'chatterbot-corpus'.*pip install chatterbot-corpus"):
         load_corpus("dialogues")
 
 

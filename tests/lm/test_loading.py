@@ -30,7 +30,7 @@ def test_errors_name_the_problem(tmp_path, saved_model):
     with pytest.raises(UserError, match="does not exist"):
         load_local(tmp_path / "missing")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(UserError, match="has no config.json"):
+    with pytest.raises(UserError, match=r"has no config\.json"):
         load_local(tmp_path / "empty")
     path, _ = saved_model
     (path / "model.safetensors").write_bytes(b"\x00garbage")

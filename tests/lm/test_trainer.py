@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import math
 
 import pytest
@@ -29,7 +30,7 @@ def test_lr_schedule_warms_up_then_decays_to_floor():
     factors = [lr_factor(s, CFG) for s in range(CFG.steps)]
     assert factors[:3] == pytest.approx([1 / 3, 2 / 3, 1.0])
     assert factors[3] == pytest.approx(1.0)
-    assert all(a >= b for a, b in zip(factors[3:], factors[4:], strict=False))
+    assert all(a >= b for a, b in itertools.pairwise(factors[3:]))
     assert lr_factor(CFG.steps, CFG) == pytest.approx(CFG.min_lr_ratio)
 
 
@@ -82,7 +83,7 @@ def test_corrupt_checkpoint_is_a_user_error(tmp_path):
     t = _trainer(tmp_path)
     t.ckpt_dir.mkdir(parents=True)
     (t.ckpt_dir / "step_0000004.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(UserError, match="corrupt checkpoint .*step_0000004.pt"):
+    with pytest.raises(UserError, match=r"corrupt checkpoint .*step_0000004\.pt"):
         t.train()
 
 
