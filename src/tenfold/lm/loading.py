@@ -11,8 +11,11 @@ and its file is located without importing the module (the import needs the unrel
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +23,8 @@ from typing import Any
 
 from tenfold.common.errors import UserError, missing_package
 from tenfold.common.paths import cache_dir
+
+log = logging.getLogger(__name__)
 
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM2_NAMES = ("smollm2", "smollm2-135m-instruct")
@@ -94,9 +99,15 @@ def smollm2_dir() -> Path:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from tenfold.common.progress import progress_enabled
+
     _quiet_transformers()
-    tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    log.info("converting %s to float32 safetensors (once; about 30 s)", gguf.name)
+    # transformers' GGUF reader draws its own tqdm bar on stderr; off a terminal it would only litter logs.
+    quiet = contextlib.nullcontext() if progress_enabled() else contextlib.redirect_stderr(io.StringIO())
+    with quiet:
+        tokenizer = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
     # The de-quantised weights are plain float32: drop the GGUF markers so that saving and reloading are ordinary.
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):

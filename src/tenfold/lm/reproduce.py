@@ -223,7 +223,10 @@ def _mamba_train_generate(cfg: LMReproConfig, claims, seed: int, run_dirs: list[
         model, tok = load_local(final_dir(workdir))
         ids = tok("Hello", return_tensors="pt", add_special_tokens=False).input_ids
         with torch.no_grad():
-            out = model.generate(ids, max_new_tokens=8, do_sample=False, pad_token_id=tok.eos_token_id)
+            # min_new_tokens: a barely trained model may predict EOS at once; the check is that decoding runs.
+            out = model.generate(
+                ids, max_new_tokens=8, min_new_tokens=8, do_sample=False, pad_token_id=tok.eos_token_id
+            )
         new_tokens = out.shape[1] - ids.shape[1]
         ok &= last < first and new_tokens > 0
         parts.append(f"{name}: loss {first:.2f}→{last:.2f}, generated {new_tokens} tokens")
