@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from tenfold.common.registry import Paper, SystemSpec
 
+CORE = ("lm",)
+"""Shared infrastructure with its own checks in the report (not a paper)."""
+
 ORDER = (
     "latim",
     "projecttest",

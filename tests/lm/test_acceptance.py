@@ -37,7 +37,9 @@ def test_smollm2_cli_generate(cli):
 
 @pytest.mark.parametrize("name", ["mamba-tiny", "mamba2-tiny"])
 def test_mamba_tiny_models_learn_in_quick_preset(name):
-    workdir = ensure_trained(make_job(name, "dialogues", "quick"), preset="quick")
+    # Wikipedia, not dialogues: the HF Mamba blocks have no dropout and memorise the 28k-token dialogue corpus
+    # within 200 steps (validation perplexity then climbs above the unigram baseline).
+    workdir = ensure_trained(make_job(name, "wikipedia", "quick"), preset="quick")
     summary = RunDir.open(workdir).summary()
     assert summary["val_ppl"] < summary["unigram_ppl"], summary
     assert torch.isfinite(torch.tensor(summary["val_loss"]))

@@ -65,8 +65,9 @@ def test_resume_after_interruption_gives_identical_weights(tmp_path, family):
     full = _trainer(tmp_path / "full", family=family)
     full.train()
     part = _trainer(tmp_path / "part", family=family)
-    part.train(stop_at=6)  # "killed" after step 6: the newest checkpoint is step 4
-    assert [p.name for p in part.checkpoints()] == ["step_0000004.pt"]
+    part.train(stop_at=6)  # pauses with checkpoints at steps 4 and 6
+    assert [p.name for p in part.checkpoints()] == ["step_0000004.pt", "step_0000006.pt"]
+    part.checkpoints()[-1].unlink()  # as if killed after step 6 before its checkpoint: steps 5-6 must be redone
     resumed = _trainer(tmp_path / "part", family=family)  # a fresh process: nothing in memory
     resumed.train()
     a, b = full.model.state_dict(), resumed.model.state_dict()

@@ -26,8 +26,12 @@ def add_command(
     return parser
 
 
-def add_run_args(parser: argparse.ArgumentParser, default_preset: str = "quick", out_dir: bool = True) -> None:
-    """``--preset``, ``--seed``, ``--out-dir``, ``--set`` and ``--show-config``."""
+def add_run_args(
+    parser: argparse.ArgumentParser,
+    default_preset: str = "quick",
+    out_dir_help: str | None = "run directory (default: a new timestamped one under ./runs)",
+) -> None:
+    """``--preset``, ``--seed``, ``--out-dir`` (unless ``out_dir_help`` is None), ``--set`` and ``--show-config``."""
     parser.add_argument(
         "--preset",
         choices=PRESETS,
@@ -35,8 +39,8 @@ def add_run_args(parser: argparse.ArgumentParser, default_preset: str = "quick",
         help=f"settings: test (seconds), quick (minutes), paper (the paper's); default {default_preset}",
     )
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    if out_dir:
-        parser.add_argument("--out-dir", type=Path, default=None, help="run directory (default: see command help)")
+    if out_dir_help:
+        parser.add_argument("--out-dir", type=Path, default=None, help=out_dir_help)
     parser.add_argument(
         "--set",
         dest="overrides",

@@ -152,12 +152,12 @@ def _load(target: str) -> Any:
 
 def systems(include_core: bool = True) -> list[SystemSpec]:
     """Every system in the order of ``tenfold.systems.ORDER``: the built ones from their packages, the rest as
-    planned. The shared LM core comes first when ``include_core``."""
+    planned. The shared cores (``tenfold.systems.CORE``) come first when ``include_core``."""
     from tenfold import systems as catalog
 
     specs = [_system_spec(name, catalog) for name in catalog.ORDER]
     if include_core:
-        specs.insert(0, importlib.import_module("tenfold.lm").SYSTEM)
+        specs[:0] = [importlib.import_module(f"tenfold.{name}").SYSTEM for name in catalog.CORE]
     return specs
 
 

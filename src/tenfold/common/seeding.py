@@ -8,7 +8,6 @@ consumer of randomness does not shift the streams of the others.
 from __future__ import annotations
 
 import hashlib
-import os
 import random
 
 import numpy as np
@@ -29,7 +28,6 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     """
     random.seed(seed)
     np.random.seed(seed % 2**32)
-    os.environ.setdefault("PYTHONHASHSEED", str(seed))
     try:
         import torch
     except ImportError:  # the pure-NumPy systems run without torch

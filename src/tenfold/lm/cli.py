@@ -25,7 +25,7 @@ def register(sub) -> None:
     p = add_command(lm, "train", _train, "train a zoo model on a corpus (resumes an interrupted run)")
     p.add_argument("--model", required=True, help="zoo name (tenfold lm models)")
     p.add_argument("--corpus", required=True, help="corpus name (tenfold corpora list)")
-    add_run_args(p)
+    add_run_args(p, out_dir_help="run directory (default: the model cache, where reproductions find it again)")
     p.add_argument("--restart", action="store_true", help="discard checkpoints of an interrupted run")
 
     p = add_command(lm, "generate", _generate, "continue a prompt with a model")
@@ -136,19 +136,19 @@ def _ppl(args: argparse.Namespace) -> int:
 
     model, tok = _load(args)
     ids = torch.tensor(encode_documents(tok, load_corpus(args.corpus).docs(args.split)))[: args.max_tokens + 1]
-    block = args.block_size or _default_block(args.model, model)
+    block = args.block_size or _default_block(args.model, args.train_preset, model)
     ppl, targets = model_perplexity(model, ids, min(block, len(ids) - 1))
     print(f"{args.model} on {args.corpus}/{args.split}: perplexity {ppl:.3f} over {len(targets)} tokens")
     return 0
 
 
-def _default_block(name: str, model) -> int:
+def _default_block(name: str, train_preset: str, model) -> int:
     from tenfold.lm.zoo import ZOO
 
-    if name in ZOO:
+    if name in ZOO:  # score with the context length the model was trained with
         from tenfold.lm.config import TRAIN_PRESETS
 
-        return TRAIN_PRESETS["quick"]().block_size
+        return TRAIN_PRESETS[train_preset]().block_size
     return min(256, getattr(model.config, "max_position_embeddings", 256) or 256)
 
 

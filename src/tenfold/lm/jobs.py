@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from tenfold.common.config import stable_hash
+from tenfold.common.errors import UserError
 from tenfold.common.paths import cache_dir
 from tenfold.common.rundir import RunDir
 from tenfold.lm.config import LMJob
@@ -51,10 +52,12 @@ def train_job(
     Returns the summary: final validation loss/perplexity, the unigram baseline on the same tokens, timing.
     """
     workdir = Path(workdir) if workdir is not None else job_dir(job)
+    fresh = not (workdir / "config.json").exists()
+    if not fresh:
+        _check_same_job(workdir, job)
     if is_trained(workdir):
         return RunDir.open(workdir).summary() or {}
     tokenizer, train_ids, val_ids, sources = _token_streams(job)
-    fresh = not (workdir / "config.json").exists()
     run = RunDir.create(workdir, "lm", preset, job.train.seed, job, path=workdir) if fresh else RunDir.open(workdir)
     run.record_data_files(sources)
     model = build_model(job.model, len(tokenizer), tokenizer.eos_token_id, seed=job.train.seed)
@@ -84,6 +87,16 @@ def train_job(
     _plot_curves(run, summary["unigram_ppl"])
     run.write_summary(summary)
     return summary
+
+
+def _check_same_job(workdir: Path, job: LMJob) -> None:
+    """Refuse to resume (or reuse) a directory that holds a run of a different job."""
+    try:
+        stored = RunDir.open(workdir).read_json("config.json")["config"]
+    except (OSError, ValueError, KeyError):
+        raise UserError(f"'{workdir}' has an unreadable config.json; use --restart or another --out-dir") from None
+    if stable_hash(stored) != stable_hash(job):
+        raise UserError(f"'{workdir}' holds a run with a different config; use --restart or another --out-dir")
 
 
 def _plot_curves(run: RunDir, unigram_ppl: float) -> None:

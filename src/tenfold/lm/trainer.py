@@ -216,13 +216,14 @@ class Trainer:
         """Run (or resume) training to ``cfg.steps``; returns the final metrics.
 
         Args:
-            stop_at: return right after step ``stop_at`` (and its checkpoint, if one is due), as if the process were
-                killed there: used to test resumption.
+            stop_at: stop after this step with a checkpoint, leaving the run resumable (to split training across
+                sessions).
             on_step: called with ``(step, loss)`` after every step.
         """
         cfg = self.cfg
         if self.step == 0 and not self.resume():
             torch.manual_seed(derive_seed(cfg.seed, "dropout"))
+            self.run.truncate_metrics(0)  # rows of an earlier attempt that never reached a checkpoint
         self.model.train()
         bar = progress(total=cfg.steps, initial=self.step, desc="train")
         t0, tokens = time.perf_counter(), 0
@@ -244,13 +245,14 @@ class Trainer:
                 row.update(self.evaluate(None if self.step == cfg.steps else cfg.eval_windows))
                 row["train/tokens_per_s"] = tokens / (time.perf_counter() - t0)
             self.run.log(self.step, **row)
-            if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps:
+            stopping = stop_at is not None and self.step >= stop_at
+            if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps or stopping:
                 self.save_checkpoint()
             bar.update(1)
             bar.set_postfix(loss=f"{loss_value:.3f}")
             if on_step:
                 on_step(self.step, loss_value)
-            if stop_at is not None and self.step >= stop_at:
+            if stopping:
                 break
         bar.close()
         final = {k: v for k, v in self.run.metrics()[-1].items() if k != "step"} if self.run.metrics() else {}
