@@ -103,13 +103,6 @@ ROADMAP: dict[str, SystemSpec] = {
             "2502.15543",
         ),
         _planned(
-            "zweistein",
-            "EinStein würfelt nicht! engine, Zweistein evaluation, search agents, tournaments",
-            "Zweistein: A Dynamic Programming Evaluation Function for Einstein Würfelt Nicht!",
-            ("Wei-Lin Hsueh", "Tsan-sheng Hsu"),
-            "2502.15547",
-        ),
-        _planned(
             "flowreason",
             "GFlowNet fine-tuning for diverse multi-step reasoning",
             "Flow of Reasoning: Training LLMs for Divergent Problem Solving with Minimal Examples",
