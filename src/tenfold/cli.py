@@ -71,7 +71,9 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
             continue
         entries.append(ReportEntry(spec, reproduction=rep))
         held = sum(r.holds is True for r in rep.results)
-        print(f"[{spec.name}] {held}/{len(rep.results)} claims hold ({rep.seconds:.0f} s)", file=sys.stderr)
+        judged = sum(r.holds is not None for r in rep.results)
+        unjudged = f", {len(rep.results) - judged} not judged here" if judged < len(rep.results) else ""
+        print(f"[{spec.name}] {held}/{judged} claims hold{unjudged} ({rep.seconds:.0f} s)", file=sys.stderr)
     html_path, md_path = write_report(entries, out, args.preset, time.perf_counter() - t0)
     print(f"report: {html_path}\n        {md_path}")
     return 1 if failed else 0
