@@ -36,6 +36,7 @@ test-slow: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_lm.py
 	$(BIN)/python benchmarks/bench_zweistein.py
+	$(BIN)/python benchmarks/bench_aac.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

@@ -64,13 +64,6 @@ ROADMAP: dict[str, SystemSpec] = {
             "2502.15654",
         ),
         _planned(
-            "aac",
-            "next-character prediction from any subword LM",
-            "Adapting Large Language Models for Character-based Augmentative and Alternative Communication",
-            ("Dylan Gaines", "Keith Vertanen"),
-            "2501.10582",
-        ),
-        _planned(
             "pii",
             "PII planting, training pipelines, memorisation/extraction audits",
             "Privacy Ripple Effects from Adding or Removing Personal Information in Language Model Training",

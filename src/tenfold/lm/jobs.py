@@ -17,7 +17,7 @@ from tenfold.lm.config import LMJob
 from tenfold.lm.corpora import load_corpus
 from tenfold.lm.metrics import unigram_perplexity
 from tenfold.lm.tokenization import build_tokenizer, encode_documents
-from tenfold.lm.trainer import Trainer, eval_windows
+from tenfold.lm.trainer import TrainConfig, Trainer, eval_windows
 from tenfold.lm.zoo import build_model
 
 
@@ -52,24 +52,49 @@ def train_job(
     Returns the summary: final validation loss/perplexity, the unigram baseline on the same tokens, timing.
     """
     workdir = Path(workdir) if workdir is not None else job_dir(job)
-    fresh = not (workdir / "config.json").exists()
-    if not fresh:
+    if (workdir / "config.json").exists():
         _check_same_job(workdir, job)
     if is_trained(workdir):
         return RunDir.open(workdir).summary() or {}
     tokenizer, train_ids, val_ids, sources = _token_streams(job)
-    run = RunDir.create(workdir, "lm", preset, job.train.seed, job, path=workdir) if fresh else RunDir.open(workdir)
-    run.record_data_files(sources)
     model = build_model(job.model, len(tokenizer), tokenizer.eos_token_id, seed=job.train.seed)
-    trainer = Trainer(model, train_ids, val_ids, job.train, workdir, run)
+    extra = {"model": job.model_name, "corpus": job.corpus}
+    return run_training(workdir, job, model, tokenizer, train_ids, val_ids, job.train, sources, "lm", preset,
+                        stop_at, extra)  # fmt: skip
+
+
+def run_training(
+    workdir: Path,
+    record: Any,
+    model: Any,
+    tokenizer: Any,
+    train_ids: torch.Tensor,
+    val_ids: torch.Tensor,
+    cfg: TrainConfig,
+    sources: dict[str, str] | None = None,
+    system: str = "lm",
+    preset: str = "custom",
+    stop_at: int | None = None,
+    extra_summary: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Train ``model`` on token streams in ``workdir`` (resuming), then save ``final/`` and the run records.
+
+    ``record`` is what ``config.json`` stores (the job's full description). Any system can train on its own texts
+    through this (see :func:`train_on_texts`). Returns the summary.
+    """
+    workdir = Path(workdir)
+    fresh = not (workdir / "config.json").exists()
+    run = RunDir.create(workdir, system, preset, cfg.seed, record, path=workdir) if fresh else RunDir.open(workdir)
+    if sources:
+        run.record_data_files(sources)
+    trainer = Trainer(model, train_ids, val_ids, cfg, workdir, run)
     t0 = time.perf_counter()
     final = trainer.train(stop_at=stop_at)
-    if trainer.step < job.train.steps:  # stopped early on purpose (stop_at): leave it resumable
+    if trainer.step < cfg.steps:  # stopped early on purpose (stop_at): leave it resumable
         return {"step": trainer.step, "finished": False}
-    targets = eval_windows(val_ids, job.train.block_size)[:, 1:].flatten()
+    targets = eval_windows(val_ids, cfg.block_size)[:, 1:].flatten()
     summary = {
-        "model": job.model_name,
-        "corpus": job.corpus,
+        **(extra_summary or {}),
         "steps": trainer.step,
         "parameters": sum(p.numel() for p in model.parameters()),
         "vocab_size": len(tokenizer),
@@ -87,6 +112,32 @@ def train_job(
     _plot_curves(run, summary["unigram_ppl"])
     run.write_summary(summary)
     return summary
+
+
+def train_on_texts(
+    workdir: Path,
+    record: Any,
+    model: Any,
+    tokenizer: Any,
+    train_texts: list[str],
+    val_texts: list[str],
+    cfg: TrainConfig,
+    system: str = "lm",
+    preset: str = "custom",
+) -> Path:
+    """Train (or fine-tune) ``model`` on documents ``train_texts`` unless ``workdir`` already holds the finished run;
+    returns ``workdir`` (the model is in ``final/``). ``record`` should identify texts and settings (e.g. hashes)."""
+    workdir = Path(workdir)
+    if not is_trained(workdir):
+        train = torch.tensor(encode_documents(tokenizer, train_texts))
+        val = torch.tensor(encode_documents(tokenizer, val_texts))
+        run_training(workdir, record, model, tokenizer, train, val, cfg, None, system, preset)
+    return workdir
+
+
+def texts_hash(texts: list[str]) -> str:
+    """A short digest of a list of documents (for cache keys and run records)."""
+    return stable_hash(["\x00".join(texts)], 16)
 
 
 def _check_same_job(workdir: Path, job: LMJob) -> None:

@@ -1,0 +1,197 @@
+"""``tenfold aac ...``: predict, type, eval, adapt."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tenfold.common.cli import add_command
+from tenfold.common.errors import UserError
+
+
+def register(sub) -> None:
+    parser = sub.add_parser(
+        "aac",
+        help="next-character prediction for AAC from subword LMs",
+        description="Character prediction from subword LMs (Gaines & Vertanen, arXiv 2501.10582)",
+    )
+    inner = parser.add_subparsers(dest="aac_command", metavar="COMMAND")
+    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
+
+    p = add_command(inner, "predict", _predict, "next-character distribution after a typed text")
+    _model_args(p)
+    p.add_argument("text", help="the typed text (letters, apostrophe, space)")
+    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(inner, "type", _type, "interactive typing with predictions (Backspace works; Enter ends)")
+    _model_args(p)
+
+    p = add_command(inner, "eval", _eval, "character perplexity, accuracy and latency on a text file")
+    _model_args(p)
+    p.add_argument("--data", type=Path, required=True, help="one sentence per line (normalised to the symbols)")
+    p.add_argument("--max-chars", type=int, default=None)
+    p.add_argument("--keystroke-savings", action="store_true", help="also measure keystroke savings (slow)")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(inner, "adapt", _adapt, "rate a pool of sentences, keep the best, fine-tune the model on them")
+    _model_args(p)
+    p.add_argument("--seed-file", type=Path, required=True, help="AAC-like example sentences (one per line)")
+    p.add_argument("--pool", type=Path, required=True, help="candidate sentences to rate (one per line)")
+    p.add_argument("--negative", type=Path, default=None, help="general-text examples (default: the pool)")
+    p.add_argument("--top", type=int, default=1000, help="sentences to keep (default 1000)")
+    p.add_argument("--steps", type=int, default=150, help="fine-tuning steps (default 150)")
+    p.add_argument("--out-dir", type=Path, required=True)
+
+
+def _model_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face model directory")
+    p.add_argument("--beam", type=int, default=8, help="hypotheses per step (default 8)")
+    p.add_argument("--max-completed", type=int, default=32000, help="votes per keystroke (default 32000)")
+    p.add_argument("--unpruned", action="store_true", help="exact search: no beam, no cap")
+    p.add_argument(
+        "--lowercase-context",
+        action="store_true",
+        help="feed the context lower-cased (models trained on normalised text) instead of capitalised",
+    )
+    p.add_argument("--corpus", default="dialogues", help="for zoo names: the corpus it was trained on")
+
+
+def _predictor(args: argparse.Namespace):
+    from tenfold.aac.predictor import CharPredictor
+    from tenfold.lm.loading import load_model
+
+    model, tokenizer = load_model(args.model, corpus=args.corpus)
+    if tokenizer is None:
+        raise UserError(f"'{args.model}' has no tokenizer files next to its weights")
+    beam, cap = (None, None) if args.unpruned else (args.beam, args.max_completed)
+    return CharPredictor(model, tokenizer, beam_width=beam, max_completed=cap, case_context=not args.lowercase_context)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from tenfold.aac.symbols import check_typed
+    from tenfold.common.tables import print_table
+
+    check_typed(args.text)  # a bad character fails before the model loads
+    pred = _predictor(args)
+    probs = sorted(pred.predict(args.text).items(), key=lambda kv: -kv[1])
+    if args.json:
+        print(json.dumps({"text": args.text, "probs": dict(probs), "ms": 1000 * pred.stats.seconds}))
+        return 0
+    rows = [[repr(c), f"{p:.4f}"] for c, p in probs[: args.top]]
+    print_table(["next", "P"], rows, title=f"after {args.text!r} ({1000 * pred.stats.seconds:.0f} ms)")
+    return 0
+
+
+def _type(args: argparse.Namespace) -> int:
+    """One line per keystroke; with a terminal, keys are read raw (Backspace deletes, Enter ends, Esc quits)."""
+    from tenfold.aac.metrics import word_completions
+    from tenfold.aac.symbols import DEFAULT_SYMBOLS
+
+    pred = _predictor(args)
+    typed = ""
+    keys = _keys()
+    print("type a message (Backspace deletes, Enter ends, Esc quits)", file=sys.stderr)
+    _show(pred, typed, word_completions)
+    for key in keys:
+        if key in ("\r", "\n", "\x1b", "\x04"):
+            break
+        if key in ("\x7f", "\x08"):
+            typed = typed[:-1]
+        elif key.lower() in DEFAULT_SYMBOLS:
+            typed += key.lower()
+        else:
+            print(f"  ({key!r} is not one of the symbols a-z ' space)", file=sys.stderr)
+            continue
+        _show(pred, typed, word_completions)
+    print(f"message: {typed!r}")
+    return 0
+
+
+def _show(pred, typed: str, completions) -> None:
+    probs = sorted(pred.predict(typed).items(), key=lambda kv: -kv[1])[:5]
+    words = completions(pred, typed, n=3, beam=3, max_len=10)
+    chars = "  ".join(f"{'␣' if c == ' ' else c}:{p:.2f}" for c, p in probs)
+    print(f"{typed + '▏':<40} next {chars}   words: {', '.join(words)}", flush=True)
+
+
+def _keys():
+    """Keystrokes from a terminal in raw mode, or characters from piped input."""
+    if not sys.stdin.isatty():
+        yield from iter(lambda: sys.stdin.read(1), "")
+        return
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    old = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        while True:
+            yield sys.stdin.read(1)
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, old)
+
+
+def _read_lines(path: Path) -> list[str]:
+    from tenfold.aac.symbols import normalize
+
+    if not path.exists():
+        raise UserError(f"data file '{path}' does not exist")
+    lines = [normalize(line) for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    lines = [line for line in lines if line]
+    if not lines:
+        raise UserError(f"'{path}' has no text made of the symbols a-z, apostrophe and space")
+    return lines
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from tenfold.aac.metrics import evaluate, keystroke_savings
+    from tenfold.common.tables import print_table
+
+    sentences = _read_lines(args.data)
+    pred = _predictor(args)
+    summary = evaluate(pred, sentences, args.max_chars).summary()
+    if args.keystroke_savings:
+        summary |= keystroke_savings(pred, sentences)
+    if args.json:
+        print(json.dumps(summary))
+    else:
+        print_table(["metric", "value"], [[k, v] for k, v in summary.items()], title=f"{args.model} on {args.data}")
+    return 0
+
+
+def _adapt(args: argparse.Namespace) -> int:
+    from tenfold.aac.adaptation import UsefulnessScorer, select_top
+    from tenfold.lm.jobs import texts_hash, train_on_texts
+    from tenfold.lm.loading import load_model
+    from tenfold.lm.trainer import TrainConfig
+
+    seed, pool = _read_lines(args.seed_file), _read_lines(args.pool)
+    negative = _read_lines(args.negative) if args.negative else pool
+    scorer = UsefulnessScorer().fit(seed, negative)
+    scores = [scorer.score(s) for s in pool]
+    chosen = [pool[i] for i in select_top(pool, scores, args.top)]
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    (args.out_dir / "selected.txt").write_text("\n".join(chosen) + "\n")
+    model, tokenizer = load_model(args.model, corpus=args.corpus)
+    model.train()
+    cfg = TrainConfig(
+        steps=args.steps,
+        batch_size=32,
+        block_size=64,
+        lr=1e-3,
+        warmup_steps=10,
+        eval_every=max(1, args.steps // 3),
+        ckpt_every=max(1, args.steps // 3),
+    )
+    val = chosen[::20] or chosen[:1]
+    record = {"model": args.model, "seed": texts_hash(seed), "pool": texts_hash(pool), "top": args.top, "train": cfg}
+    train_on_texts(args.out_dir, record, model, tokenizer, chosen, val, cfg, system="aac", preset="adapt")
+    print(
+        f"selected {len(chosen)} of {len(pool)} sentences -> {args.out_dir / 'selected.txt'}; "
+        f"adapted model -> {args.out_dir / 'final'}"
+    )
+    return 0

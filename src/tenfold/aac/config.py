@@ -1,0 +1,75 @@
+"""Presets of the AAC reproduction: model training budgets and evaluation sizes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tenfold.common.config import select_preset
+from tenfold.lm.trainer import TrainConfig
+
+
+@dataclass(frozen=True)
+class AACConfig:
+    """Everything ``tenfold reproduce aac`` trains and measures."""
+
+    pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=400, batch_size=32, block_size=64))
+    """subword LM (gpt2-tiny) on general text G."""
+    char_pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=400, batch_size=16, block_size=128))
+    """character LM (gpt2-tiny, character vocabulary) on G: the same architecture and tokens-per-step budget."""
+    finetune: TrainConfig = field(
+        default_factory=lambda: TrainConfig(
+            steps=150, batch_size=32, block_size=64, lr=1e-3, warmup_steps=10, eval_every=50, ckpt_every=50
+        )
+    )
+    """fine-tuning on a selection of the pool (top-rated or random)."""
+    head_steps: int = 150
+    """classification-head fine-tuning steps (batch 32 prefixes of G + selection)."""
+    selection_size: int = 1500
+    """sentences selected from the pool for adaptation."""
+    ngram_order: int = 7
+    """order of the character Kneser–Ney model."""
+    mixture_weight: float = 0.8
+    """weight of the LLM in the LLM + n-gram mixture (the paper's 0.8)."""
+    eval_chars: int | None = None
+    """characters of conversational test text scored per predictor (None = all 4,248)."""
+    smollm2_chars: int = 600
+    """characters scored with SmolLM2 (about 0.15 s each on 2 cores)."""
+    pruning_chars: int = 1200
+    """characters scored for the pruned-vs-unpruned comparison."""
+    ks_sentences: int = 20
+    """sentences for keystroke savings (word completion is a search per keystroke)."""
+    smollm2: bool = True
+    """include the SmolLM2-135M row."""
+
+
+PRESETS = {
+    "test": lambda: AACConfig(
+        pretrain=TrainConfig(steps=20, batch_size=8, block_size=32, warmup_steps=5, eval_every=10, ckpt_every=10),
+        char_pretrain=TrainConfig(steps=20, batch_size=8, block_size=32, warmup_steps=5, eval_every=10, ckpt_every=10),
+        finetune=TrainConfig(steps=5, batch_size=8, block_size=32, warmup_steps=2, eval_every=5, ckpt_every=5),
+        head_steps=5,
+        selection_size=200,
+        ngram_order=4,
+        eval_chars=150,
+        smollm2_chars=0,
+        pruning_chars=60,
+        ks_sentences=2,
+        smollm2=False,
+    ),
+    "quick": AACConfig,
+    "paper": lambda: AACConfig(
+        pretrain=TrainConfig(steps=3000, batch_size=32, block_size=128, eval_every=250, ckpt_every=250),
+        char_pretrain=TrainConfig(steps=3000, batch_size=16, block_size=256, eval_every=250, ckpt_every=250),
+        finetune=TrainConfig(steps=600, batch_size=32, block_size=128, lr=5e-4, eval_every=100, ckpt_every=100),
+        head_steps=1000,
+        selection_size=3000,
+        ngram_order=12,
+        smollm2_chars=4248,
+        pruning_chars=4248,
+        ks_sentences=96,
+    ),
+}
+
+
+def aac_config(preset: str) -> AACConfig:
+    return select_preset(PRESETS, preset)

@@ -1,0 +1,114 @@
+"""The models of the AAC comparison, trained once and cached (keyed by texts and settings).
+
+* ``S0``: gpt2-tiny (BPE-1024) on general text G; ``S_top`` / ``S_random``: S0 fine-tuned on the top-rated /
+  a random selection of the pool (the adaptation experiment).
+* ``C0`` / ``C_top``: the same architecture with a character vocabulary (the byte-LM baseline), same data path.
+* the classification head: S_top's backbone plus a linear layer over Σ, fine-tuned on next-character targets of
+  G + the top selection.
+* the character n-gram on G + the top selection.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from tenfold.aac.adaptation import UsefulnessScorer, select_random, select_top
+from tenfold.aac.baselines import ClassifierHead, train_classifier_head
+from tenfold.aac.config import AACConfig
+from tenfold.aac.data import AACData
+from tenfold.aac.ngram import KneserNeyCharLM
+from tenfold.common.config import stable_hash
+from tenfold.common.paths import cache_dir
+from tenfold.lm.jobs import final_dir, texts_hash, train_on_texts
+from tenfold.lm.loading import load_local
+from tenfold.lm.tokenization import char_tokenizer, train_bpe
+from tenfold.lm.zoo import ZOO, build_model
+
+SPEC = ZOO.get("gpt2-tiny")
+
+
+def _val_split(texts: list[str]) -> tuple[list[str], list[str]]:
+    # every 50th sentence validates: deterministic, and the rest trains
+    return [t for i, t in enumerate(texts) if i % 50], [t for i, t in enumerate(texts) if i % 50 == 0]
+
+
+def _workdir(kind: str, key: Any) -> Path:
+    return cache_dir("aac") / f"{kind}-{stable_hash(key)}"
+
+
+def tokenizers(data: AACData) -> tuple[Any, Any]:
+    """BPE-1024 and character tokenizers trained on G + the pool (never on the test text)."""
+    texts = data.general_train + data.pool
+    key = texts_hash(texts)
+    out = []
+    for kind, make in (("bpe", lambda: train_bpe(texts, 1024)), ("char", lambda: char_tokenizer(texts))):
+        from transformers import PreTrainedTokenizerFast
+
+        path = cache_dir("aac", "tokenizers") / f"{kind}-{key}"
+        if not (path / "tokenizer.json").exists():
+            make().save_pretrained(str(path))
+        out.append(PreTrainedTokenizerFast.from_pretrained(str(path)))
+    return out[0], out[1]
+
+
+def selections(data: AACData, cfg: AACConfig, seed: int) -> dict[str, Any]:
+    """The usefulness scores of the pool and the top / random selections (indices)."""
+    scorer = UsefulnessScorer().fit(data.seed, data.general_train[:5000])
+    scores = [scorer.score(s) for s in data.pool]
+    top = select_top(data.pool, scores, cfg.selection_size)
+    rnd = select_random(data.pool, cfg.selection_size, seed)
+    return {
+        "scores": scores,
+        "top": top,
+        "random": rnd,
+        "top_conversational": sum(data.pool_is_conversational[i] for i in top) / len(top),
+        "random_conversational": sum(data.pool_is_conversational[i] for i in rnd) / len(rnd),
+    }
+
+
+def train_lm(
+    kind: str, tokenizer: Any, texts: list[str], train_cfg, seed: int, init: Path | None = None, preset: str = "custom"
+) -> Path:
+    """Train gpt2-tiny on ``texts`` (from scratch, or fine-tuning the model in ``init``); cached. Returns final/."""
+    train_cfg = dataclasses.replace(train_cfg, seed=seed)
+    key = {
+        "kind": kind,
+        "spec": SPEC,
+        "vocab": stable_hash(tokenizer.get_vocab()),
+        "texts": texts_hash(texts),
+        "train": train_cfg,
+        "init": str(init) if init else None,
+    }
+    workdir = _workdir(kind, key)
+    if init is None:
+        model = build_model(SPEC, len(tokenizer), tokenizer.eos_token_id, seed=seed)
+    else:
+        model, _ = load_local(init)
+        model.train()
+    train_texts, val_texts = _val_split(texts)
+    train_on_texts(workdir, key, model, tokenizer, train_texts, val_texts, train_cfg, system="aac", preset=preset)
+    return final_dir(workdir)
+
+
+def classifier_head(
+    backbone_dir: Path, tokenizer: Any, sentences: list[str], cfg: AACConfig, seed: int
+) -> ClassifierHead:
+    key = {"backbone": str(backbone_dir), "texts": texts_hash(sentences), "steps": cfg.head_steps, "seed": seed}
+    path = _workdir("head", key) / "head.pt"
+    lm, _ = load_local(backbone_dir)
+    if path.exists():
+        model = ClassifierHead(lm, 28)
+        model.load_state_dict(torch.load(path, map_location="cpu"))
+        return model.eval()
+    model = train_classifier_head(lm, tokenizer, sentences, cfg.head_steps, batch_size=32, seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+    return model
+
+
+def ngram(sentences: list[str], order: int) -> KneserNeyCharLM:
+    return KneserNeyCharLM(order).fit(sentences)

@@ -1,0 +1,205 @@
+"""Next-character prediction from a subword LM (Gaines & Vertanen 2025, Sec. 3; the authors' ``causal.py``).
+
+Glossary::
+
+    Σ            the symbols (default a-z, apostrophe, space)          x   the typed text, lower case, len T
+    p            index of the last space in x (-1 if none)              r   x[p:], the partial word with its space
+    context      left context (BOS) + canonical tokens of case_simple(x[:p]); never re-segmented
+    hypothesis   (log prob, extension tokens, covered = characters of r the extension spells)
+    vote         a token that reaches past the typed text votes, with the probability of its whole path, for the
+                 character right after x
+    P(c | x)     Σ of the votes for c, renormalised over Σ
+
+Search (per keystroke): start from the context; at each step every hypothesis with remaining text ``rem`` (the part
+of r it has not spelled yet) looks at the next-token distribution: tokens whose text starts with ``rem`` and is longer
+vote (for their character at position ``len(rem)``); tokens whose text is ``rem`` or a prefix of it extend the
+hypothesis. With ``rem`` empty every usable token votes with its first character. Steps repeat until no hypothesis
+is left. ``beam_width`` keeps the most probable extended hypotheses per step; ``max_completed`` caps the votes counted
+over the whole search (the most probable first). Both None = the exact marginal over all token paths that start with
+the context tokens and spell an extension of x (Vieira et al. 2024's "covering", from the last space), which the
+reference code approximates by allowing only single-token encodings of prefixes of r as intermediate tokens; we allow
+every token that is a prefix of the remaining text (a superset, exact).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from tenfold.aac.lmwrap import HFTokenLM, TokenLM, clip_left, context_limit
+from tenfold.aac.symbols import DEFAULT_SYMBOLS, case_simple, check_typed
+from tenfold.aac.vocab import TokenIndex, token_strings
+
+
+@dataclass
+class SearchStats:
+    """What the last :meth:`CharPredictor.predict` did."""
+
+    steps: int = 0
+    hypotheses: int = 0
+    votes: int = 0
+    seconds: float = 0.0
+
+
+def default_left_context(tokenizer) -> int | None:
+    """The sentence-start token: GPT-2's document separator ``<|endoftext|>`` if the vocabulary has it (GPT-2,
+    SmolLM2, our tiny models; SmolLM2's BOS is a chat-turn marker), else BOS, else EOS."""
+    if hasattr(tokenizer, "convert_tokens_to_ids"):
+        tid = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+        if isinstance(tid, int) and tid != tokenizer.unk_token_id:
+            return tid
+    return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+
+
+class CharPredictor:
+    """P(next character | typed text) from a subword causal LM.
+
+    Args:
+        model: a ``transformers`` causal LM, or any :class:`~tenfold.aac.lmwrap.TokenLM`.
+        tokenizer: its tokenizer (used for token texts and to encode the context).
+        symbols: Σ; token texts are matched case-insensitively against it.
+        beam_width: hypotheses kept per step (paper default 8); None = all.
+        max_completed: votes counted per keystroke (paper default 32,000); None = all.
+        bos_id: left-context token (default: the tokenizer's BOS, else EOS).
+        use_cache: reuse key/value caches across keystrokes and hypotheses (HF models).
+        case_context: capitalise the context like the paper (first letter, "i") before encoding it.
+    """
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        symbols: str = DEFAULT_SYMBOLS,
+        beam_width: int | None = 8,
+        max_completed: int | None = 32000,
+        bos_id: int | None = None,
+        use_cache: bool = True,
+        case_context: bool = True,
+        strings: Sequence[str | None] | None = None,
+    ):
+        self.lm: TokenLM = model if hasattr(model, "extensions") else HFTokenLM(model, use_cache=use_cache)
+        self.tokenizer = tokenizer
+        self.symbols = symbols
+        self.beam_width, self.max_completed = beam_width, max_completed
+        self.case_context = case_context
+        self.index = TokenIndex.build(strings if strings is not None else token_strings(tokenizer), symbols)
+        if bos_id is None and tokenizer is not None:
+            bos_id = default_left_context(tokenizer)
+        self.bos_id = bos_id
+        self.stats = SearchStats()
+        self._recent: dict[str, np.ndarray] = {}
+
+    # -- context ---------------------------------------------------------------------------------------------------
+    def context_ids(self, text: str) -> list[int]:
+        """Left context + canonical tokens of ``text`` (the typed text before the last space)."""
+        ids = [] if self.bos_id is None else [self.bos_id]
+        if text:
+            shown = case_simple(text) if self.case_context else text
+            ids += self.tokenizer(shown, add_special_tokens=False)["input_ids"]
+        return ids
+
+    def _clipped(self, ids: list[int]) -> list[int]:
+        # leave room for the extension tokens of the search (a word rarely needs more than 16)
+        return clip_left(ids, context_limit(getattr(self.lm, "model", None)), room=16)
+
+    # -- the algorithm ---------------------------------------------------------------------------------------------
+    def predict_array(self, typed: str) -> np.ndarray:
+        """P(c | typed) for c in Σ, as an array in Σ's order (sums to 1)."""
+        if typed in self._recent:  # a mixture or a second metric asking again for the same keystroke
+            return self._recent[typed]
+        t0 = time.perf_counter()
+        x = check_typed(typed, self.symbols)
+        p = x.rfind(" ")
+        r = x[p:] if p >= 0 else x
+        logprobs = self.lm.context(self._clipped(self.context_ids(x[:p] if p >= 0 else "")))[None, :]
+        hyps: list[tuple[float, int, tuple[int, ...]]] = [(0.0, 0, ())]  # (log prob, chars of r covered, tokens)
+        votes = np.zeros(len(self.symbols))
+        budget = self.max_completed if self.max_completed is not None else np.inf
+        stats = SearchStats()
+        while hyps and budget > 0:
+            stats.steps += 1
+            stats.hypotheses += len(hyps)
+            cand_lp, cand_sym = [], []
+            children: list[tuple[float, int, tuple[int, ...]]] = []
+            for row, (lp, covered, ext) in enumerate(hyps):
+                rem = r[covered:]
+                ids, sym = self.index.extending(rem)
+                if len(ids):
+                    cand_lp.append(logprobs[row, ids] + lp)
+                    cand_sym.append(sym)
+                for k, tok_ids in self.index.prefixes_of(rem):
+                    for tid, tlp in zip(tok_ids.tolist(), (logprobs[row, tok_ids] + lp).tolist(), strict=True):
+                        children.append((tlp, covered + k, (*ext, tid)))
+            if cand_lp:
+                lps, syms = np.concatenate(cand_lp), np.concatenate(cand_sym)
+                if len(lps) > budget:  # keep the most probable votes (the reference visits tokens best first)
+                    keep = np.argpartition(-lps, int(budget) - 1)[: int(budget)]
+                    lps, syms = lps[keep], syms[keep]
+                votes += np.bincount(syms, weights=np.exp(lps), minlength=len(votes))
+                budget -= len(lps)
+                stats.votes += len(lps)
+            if not children or budget <= 0:
+                break
+            children.sort(key=lambda c: -c[0])
+            if self.beam_width is not None:
+                children = children[: self.beam_width]
+            logprobs = self.lm.extensions([c[2] for c in children])
+            hyps = children
+        total = votes.sum()
+        stats.seconds = time.perf_counter() - t0
+        self.stats = stats
+        if total <= 0:  # cannot happen with a full-support softmax; guards degenerate models
+            votes, total = np.ones(len(self.symbols)), float(len(self.symbols))
+        if len(self._recent) >= 4096:
+            self._recent.clear()
+        self._recent[typed] = votes / total
+        return self._recent[typed]
+
+    def predict(self, typed: str) -> dict[str, float]:
+        """P(c | typed) for every symbol c."""
+        return dict(zip(self.symbols, self.predict_array(typed).tolist(), strict=True))
+
+    def complete_words(self, typed: str, n: int = 5, beam: int = 8, max_steps: int = 4) -> list[str]:
+        """The ``n`` most probable completions of the word being typed, by a token-level beam search from the same
+        context (the reference code's ``predict_words``): a path ends the word where the next token starts with a
+        space; its probability is the path's times that of a space-initial next token."""
+        x = check_typed(typed, self.symbols)
+        p = x.rfind(" ")
+        r = x[p:] if p >= 0 else x
+        logprobs = self.lm.context(self._clipped(self.context_ids(x[:p] if p >= 0 else "")))[None, :]
+        idx = self.index
+        space_start = idx.first_symbol == self.symbols.index(" ") if " " in self.symbols else None
+        hyps: list[tuple[float, str, tuple[int, ...]]] = [(0.0, "", ())]
+        words: dict[str, float] = {}
+        for _ in range(max_steps):
+            cand: list[tuple[float, str, tuple[int, ...]]] = []
+            for row, (lp, text, ext) in enumerate(hyps):
+                if len(text) >= len(r) and text.strip() and space_start is not None:
+                    word = text.strip()
+                    words[word] = words.get(word, 0.0) + float(np.exp(lp) * np.exp(logprobs[row, space_start]).sum())
+                if len(text) < len(r):
+                    rem = r[len(text) :]
+                    options = [(tid, rem[:k]) for k, ids in idx.prefixes_of(rem) for tid in ids.tolist()]
+                    ids, _ = idx.extending(rem)
+                    options += [(tid, None) for tid in ids.tolist()]
+                else:
+                    options = [(tid, None) for tid in idx.inner_ids.tolist()]
+                if not options:
+                    continue
+                tids = np.array([o[0] for o in options])
+                lps = logprobs[row, tids] + lp
+                for j in np.argsort(-lps)[:beam]:
+                    tid = int(tids[j])
+                    piece = options[j][1] if options[j][1] is not None else idx.text_of[tid]
+                    if " " in piece.strip() or (len(text) >= len(r) and piece.startswith(" ")):
+                        continue
+                    cand.append((float(lps[j]), text + piece, (*ext, tid)))
+            if not cand:
+                break
+            hyps = sorted(cand, key=lambda c: -c[0])[:beam]
+            logprobs = self.lm.extensions([h[2] for h in hyps])
+        ranked = sorted(words.items(), key=lambda kv: -kv[1])
+        return [w for w, _ in ranked[:n]]
