@@ -19,8 +19,13 @@ from tenfold.aac.ngram import KneserNeyCharLM
 from tenfold.aac.predictor import CharPredictor
 from tenfold.aac.symbols import DEFAULT_SYMBOLS
 
-SENTENCES = ["i would like a cup of tea", "would you like some coffee", "the weather is nice today",
-             "how are you doing today", "i am fine thank you"] * 8
+SENTENCES = [
+    "i would like a cup of tea",
+    "would you like some coffee",
+    "the weather is nice today",
+    "how are you doing today",
+    "i am fine thank you",
+] * 8
 
 
 def test_kneser_ney_is_a_smoothed_distribution():
@@ -63,15 +68,23 @@ def tiny():
     bpe = train_bpe(SENTENCES, 300)
     chars = char_tokenizer([*SENTENCES, DEFAULT_SYMBOLS])
     spec = ModelSpec("gpt2", d_model=32, n_layer=1, n_head=2)
-    return (build_model(spec, len(bpe), bpe.eos_token_id).eval(), bpe,
-            build_model(spec, len(chars), chars.eos_token_id).eval(), chars)
+    return (
+        build_model(spec, len(bpe), bpe.eos_token_id).eval(),
+        bpe,
+        build_model(spec, len(chars), chars.eos_token_id).eval(),
+        chars,
+    )
 
 
 def test_baselines_are_distributions(tiny):
     sub, bpe, char_model, chars = tiny
     head = train_classifier_head(sub, bpe, SENTENCES, steps=3, batch_size=8)
-    for model in (NaiveSubwordPredictor(sub, bpe, case_context=False), CharLMPredictor(char_model, chars),
-                  ClassifierHeadPredictor(head, bpe), CharPredictor(sub, bpe, case_context=False)):
+    for model in (
+        NaiveSubwordPredictor(sub, bpe, case_context=False),
+        CharLMPredictor(char_model, chars),
+        ClassifierHeadPredictor(head, bpe),
+        CharPredictor(sub, bpe, case_context=False),
+    ):
         for typed in ["", "i would li", "the "]:
             p = model.predict_array(typed)
             assert p.shape == (28,) and p.sum() == pytest.approx(1.0, abs=1e-9) and (p >= 0).all()
@@ -91,8 +104,10 @@ def test_subword_word_completions_extend_the_partial_word(tiny):
 
 
 def test_usefulness_scorer_prefers_conversation():
-    scorer = UsefulnessScorer().fit(["how are you", "i would like tea", "thank you so much"],
-                                    ["the treaty was signed in", "anarchism is a political philosophy"])
+    scorer = UsefulnessScorer().fit(
+        ["how are you", "i would like tea", "thank you so much"],
+        ["the treaty was signed in", "anarchism is a political philosophy"],
+    )
     pool = ["the empire declined after the war", "would you like some tea", "photosynthesis converts light"]
     scores = [scorer.score(s) for s in pool]
     assert select_top(pool, scores, 1) == [1]

@@ -25,8 +25,9 @@ def model_dir(tmp_path_factory):
 
 
 def test_predict_json_and_table(cli, model_dir):
-    out = json.loads(cli("aac", "predict", "--model", model_dir, "--lowercase-context", "--json", "i would li",
-                         check=True).stdout)
+    out = json.loads(
+        cli("aac", "predict", "--model", model_dir, "--lowercase-context", "--json", "i would li", check=True).stdout
+    )
     assert abs(sum(out["probs"].values()) - 1) < 1e-9 and len(out["probs"]) == 28
     table = cli("aac", "predict", "--model", model_dir, "--unpruned", "how are yo", check=True).stdout
     assert "next" in table
@@ -40,12 +41,18 @@ def test_bad_inputs(cli, model_dir, tmp_path):
 def test_eval_and_type(cli, model_dir, tmp_path):
     data = tmp_path / "test.txt"
     data.write_text("How are you?\nI would like a cup of tea.\n")
-    out = json.loads(cli("aac", "eval", "--model", model_dir, "--data", data, "--lowercase-context", "--json",
-                         check=True).stdout)
+    out = json.loads(
+        cli("aac", "eval", "--model", model_dir, "--data", data, "--lowercase-context", "--json", check=True).stdout
+    )
     assert out["chars"] == 38 and out["perplexity"] > 1
-    proc = subprocess.run([sys.executable, "-m", "tenfold", "aac", "type", "--model", str(model_dir)],
-                          input="hi!x\x7fo\n", capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "TENFOLD_PROGRESS": "0"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "tenfold", "aac", "type", "--model", str(model_dir)],
+        input="hi!x\x7fo\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "TENFOLD_PROGRESS": "0"},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "message: 'hio'" in proc.stdout and "not one of the symbols" in proc.stderr
     assert proc.stdout.count("next ") == 6  # states: empty, h, hi, hix, hi (backspace), hio; "!" is refused
@@ -55,7 +62,34 @@ def test_adapt(cli, model_dir, tmp_path):
     (tmp_path / "seed.txt").write_text("how are you\nthank you\ni would like tea\n")
     (tmp_path / "pool.txt").write_text("the treaty was signed\nwould you like tea\nsee you soon\nthe empire fell\n")
     out = tmp_path / "adapted"
-    proc = cli("aac", "adapt", "--model", model_dir, "--seed-file", tmp_path / "seed.txt", "--pool",
-               tmp_path / "pool.txt", "--top", "2", "--steps", "3", "--out-dir", out, check=True)
+    proc = cli(
+        "aac",
+        "adapt",
+        "--model",
+        model_dir,
+        "--seed-file",
+        tmp_path / "seed.txt",
+        "--pool",
+        tmp_path / "pool.txt",
+        "--top",
+        "2",
+        "--steps",
+        "3",
+        "--out-dir",
+        out,
+        check=True,
+    )
     assert "selected 2 of 4" in proc.stdout and (out / "final" / "config.json").exists()
     assert "would you like tea" in (out / "selected.txt").read_text()
+
+
+def test_reproduce_test_preset(cli, tmp_path):
+    out = tmp_path / "report"
+    cli("reproduce", "aac", "--preset", "test", "--out", out, check=True)
+    summary = json.loads((out / "aac" / "summary.json").read_text())
+    assert summary["exact_marginal"]["holds"] is True
+    table = summary["table"]
+    assert {"algorithm (adapted)", "classification head", "naive subword", "algorithm (random selection)"} <= set(table)
+    assert all(1 < row["perplexity"] < 28 for row in table.values())  # better than uniform over 28 symbols
+    assert table["mixture 0.8 algorithm + 0.2 n-gram"]["zero_prob_events"] == 0
+    assert "paper" in (out / "report.md").read_text()

@@ -133,3 +133,19 @@ def test_unpruned_matches_pruned_closely_on_a_real_model(tiny):
     for typed in ["i would like a cu", "the weath"]:
         assert np.abs(exact.predict_array(typed) - pruned.predict_array(typed)).max() < 0.2
         assert set(itertools.islice(exact.predict(typed), 3))
+
+
+@pytest.mark.parametrize("pruning", [{"min_ratio": 0.3}, {"beam_width": 1}, {"beam_width": 2, "max_completed": 3}])
+def test_dropped_mass_bounds_the_exact_marginal(pruning):
+    lm, tokenizer, strings, symbols = toy_setup()
+    kw = {"beam_width": None, "max_completed": None} | pruning
+    pred = CharPredictor(lm, tokenizer, symbols=symbols, strings=strings, case_context=False, **kw)
+    tight = 0
+    for typed in ["a", "ab", "ba ca", "cab a", "a b c"]:
+        got, d = pred.predict_array(typed), pred.stats.dropped
+        exact = brute_force(typed)
+        assert 0 <= d < 1
+        assert np.all(got * (1 - d) <= exact + 1e-12) and np.all(exact <= got * (1 - d) + d + 1e-12)
+        tight += d > 0
+    assert tight > 0  # the pruning really dropped something, so the bound was exercised
+    assert toy_predictor().predict_array("cab a") is not None and toy_predictor().stats.dropped == 0

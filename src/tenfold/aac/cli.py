@@ -52,6 +52,13 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-completed", type=int, default=32000, help="votes per keystroke (default 32000)")
     p.add_argument("--unpruned", action="store_true", help="exact search: no beam, no cap")
     p.add_argument(
+        "--min-ratio",
+        type=float,
+        default=None,
+        help="also drop hypotheses below this ratio to the step's best (with --unpruned: a near-exact search whose "
+        "dropped mass bounds the error)",
+    )
+    p.add_argument(
         "--lowercase-context",
         action="store_true",
         help="feed the context lower-cased (models trained on normalised text) instead of capitalised",
@@ -67,7 +74,16 @@ def _predictor(args: argparse.Namespace):
     if tokenizer is None:
         raise UserError(f"'{args.model}' has no tokenizer files next to its weights")
     beam, cap = (None, None) if args.unpruned else (args.beam, args.max_completed)
-    return CharPredictor(model, tokenizer, beam_width=beam, max_completed=cap, case_context=not args.lowercase_context)
+    if args.min_ratio is not None and not 0 < args.min_ratio < 1:
+        raise UserError(f"--min-ratio must be in (0, 1), got {args.min_ratio}")
+    return CharPredictor(
+        model,
+        tokenizer,
+        beam_width=beam,
+        max_completed=cap,
+        min_ratio=args.min_ratio,
+        case_context=not args.lowercase_context,
+    )
 
 
 def _predict(args: argparse.Namespace) -> int:
@@ -78,7 +94,12 @@ def _predict(args: argparse.Namespace) -> int:
     pred = _predictor(args)
     probs = sorted(pred.predict(args.text).items(), key=lambda kv: -kv[1])
     if args.json:
-        print(json.dumps({"text": args.text, "probs": dict(probs), "ms": 1000 * pred.stats.seconds}))
+        stats = pred.stats
+        print(
+            json.dumps(
+                {"text": args.text, "probs": dict(probs), "ms": 1000 * stats.seconds, "dropped_mass": stats.dropped}
+            )
+        )
         return 0
     rows = [[repr(c), f"{p:.4f}"] for c, p in probs[: args.top]]
     print_table(["next", "P"], rows, title=f"after {args.text!r} ({1000 * pred.stats.seconds:.0f} ms)")
@@ -87,14 +108,13 @@ def _predict(args: argparse.Namespace) -> int:
 
 def _type(args: argparse.Namespace) -> int:
     """One line per keystroke; with a terminal, keys are read raw (Backspace deletes, Enter ends, Esc quits)."""
-    from tenfold.aac.metrics import word_completions
     from tenfold.aac.symbols import DEFAULT_SYMBOLS
 
     pred = _predictor(args)
     typed = ""
     keys = _keys()
     print("type a message (Backspace deletes, Enter ends, Esc quits)", file=sys.stderr)
-    _show(pred, typed, word_completions)
+    _show(pred, typed)
     for key in keys:
         if key in ("\r", "\n", "\x1b", "\x04"):
             break
@@ -105,14 +125,14 @@ def _type(args: argparse.Namespace) -> int:
         else:
             print(f"  ({key!r} is not one of the symbols a-z ' space)", file=sys.stderr)
             continue
-        _show(pred, typed, word_completions)
+        _show(pred, typed)
     print(f"message: {typed!r}")
     return 0
 
 
-def _show(pred, typed: str, completions) -> None:
+def _show(pred, typed: str) -> None:
     probs = sorted(pred.predict(typed).items(), key=lambda kv: -kv[1])[:5]
-    words = completions(pred, typed, n=3, beam=3, max_len=10)
+    words = pred.complete_words(typed, n=3)
     chars = "  ".join(f"{'␣' if c == ' ' else c}:{p:.2f}" for c, p in probs)
     print(f"{typed + '▏':<40} next {chars}   words: {', '.join(words)}", flush=True)
 

@@ -40,12 +40,15 @@ def toy_setup():
     return FunctionLM(toy_logits, len(TOY_STRINGS)), ToyTokenizer(TOY_STRINGS), TOY_STRINGS, TOY_SYMBOLS
 
 
-def brute_force_marginal(lm: FunctionLM, tokenizer, strings, symbols: str, typed: str) -> np.ndarray:
+def brute_force_marginal(
+    lm: FunctionLM, tokenizer, strings, symbols: str, typed: str, bos_id: int = 0, lead_space: bool = False
+) -> np.ndarray:
     """Every token sequence after the context that spells the partial word and reaches one character past it adds
-    its path probability to that next character; normalised over Σ."""
+    its path probability to that next character; normalised over Σ. ``lead_space``: the tokenizer spells a text's
+    first word with a leading space (SentencePiece's dummy prefix)."""
     p = typed.rfind(" ")
-    r = typed[p:] if p >= 0 else typed
-    context = [0, *tokenizer(typed[:p] if p >= 0 else "")["input_ids"]]
+    r = typed[p:] if p >= 0 else (" " + typed if lead_space else typed)
+    context = [bos_id, *tokenizer(typed[:p] if p >= 0 else "", add_special_tokens=False)["input_ids"]]
     votes = np.zeros(len(symbols))
 
     def walk(seq: list[int], text: str, prob: float) -> None:
@@ -53,7 +56,7 @@ def brute_force_marginal(lm: FunctionLM, tokenizer, strings, symbols: str, typed
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         for t, s in enumerate(strings):
-            if not s:
+            if not s or any(ch not in symbols for ch in s.lower()):  # unusable: spells a character outside Σ
                 continue
             new = text + s.lower()
             if len(new) > len(r) and new.startswith(r):

@@ -22,6 +22,8 @@ class CharEval:
     midword: list[bool] = field(default_factory=list)
     """True where the typed text ends inside a word (the previous character is not a space)."""
     seconds: list[float] = field(default_factory=list)
+    dropped: list[float] = field(default_factory=list)
+    """the search's dropped-mass bound d per character (predictors with ``stats.dropped``; empty otherwise)."""
 
     def summary(self) -> dict[str, float]:
         p = np.asarray(self.probs)
@@ -37,6 +39,18 @@ class CharEval:
             "top3": float((np.asarray(self.ranks) < 3).mean()),
             "zero_prob_events": zeros,
             "ms_per_keystroke": 1000 * float(np.mean(self.seconds)),
+        } | self.exact_bounds()
+
+    def exact_bounds(self) -> dict[str, float]:
+        """Bounds on the perplexity of the exact marginal from the dropped mass d of each search:
+        P* ∈ [P(1 − d), P(1 − d) + d] for the correct character (see :class:`~tenfold.aac.predictor.SearchStats`)."""
+        if len(self.dropped) != len(self.probs) or not self.probs:
+            return {}
+        p, d = np.asarray(self.probs), np.asarray(self.dropped)
+        return {
+            "max_dropped_mass": float(d.max()),
+            "exact_perplexity_low": _ppl(p * (1 - d) + d),
+            "exact_perplexity_high": _ppl(p * (1 - d)),
         }
 
 
@@ -61,6 +75,8 @@ def evaluate(model, sentences: Sequence[str], max_chars: int | None = None, desc
             t0 = time.perf_counter()
             dist = model.predict_array(s[:i])
             result.seconds.append(time.perf_counter() - t0)
+            if hasattr(model, "stats") and hasattr(model.stats, "dropped"):
+                result.dropped.append(model.stats.dropped)
             target = dist[index[ch]]
             result.probs.append(float(target))
             result.ranks.append(int((dist > target).sum()))

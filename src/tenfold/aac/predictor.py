@@ -42,6 +42,10 @@ class SearchStats:
     hypotheses: int = 0
     votes: int = 0
     seconds: float = 0.0
+    dropped: float = 0.0
+    """d: probability mass the pruning dropped (hypotheses cut by ``beam_width`` or ``min_ratio``, an upper bound on
+    the votes they would have cast, plus votes cut by ``max_completed``) over the votes counted plus that mass. The
+    exact marginal P*(c) lies in [P(c)(1 − d), P(c)(1 − d) + d]; d = 0 means the search was exact."""
 
 
 def default_left_context(tokenizer) -> int | None:
@@ -54,6 +58,16 @@ def default_left_context(tokenizer) -> int | None:
     return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
+def _adds_dummy_prefix(tokenizer, strings: Sequence[str | None]) -> bool:
+    """Whether the tokenizer spells the first word of a text with a leading space (SentencePiece's dummy prefix)."""
+    try:
+        ids = tokenizer("a", add_special_tokens=False)["input_ids"]
+    except Exception:  # tokenizers without the call interface (toy ones): no dummy prefix
+        return False
+    first = strings[ids[0]] if ids and ids[0] < len(strings) else None
+    return bool(first) and first.startswith(" ")
+
+
 class CharPredictor:
     """P(next character | typed text) from a subword causal LM.
 
@@ -63,6 +77,9 @@ class CharPredictor:
         symbols: Σ; token texts are matched case-insensitively against it.
         beam_width: hypotheses kept per step (paper default 8); None = all.
         max_completed: votes counted per keystroke (paper default 32,000); None = all.
+        min_ratio: drop extended hypotheses less probable than ``min_ratio`` × the step's best one, and record the
+            dropped mass (``stats.dropped``), which bounds the distance to the exact marginal. With ``beam_width`` and
+            ``max_completed`` None this is a certified near-exact search, used where exact search is too slow.
         bos_id: left-context token (default: the tokenizer's BOS, else EOS).
         use_cache: reuse key/value caches across keystrokes and hypotheses (HF models).
         case_context: capitalise the context like the paper (first letter, "i") before encoding it.
@@ -75,6 +92,7 @@ class CharPredictor:
         symbols: str = DEFAULT_SYMBOLS,
         beam_width: int | None = 8,
         max_completed: int | None = 32000,
+        min_ratio: float | None = None,
         bos_id: int | None = None,
         use_cache: bool = True,
         case_context: bool = True,
@@ -83,14 +101,16 @@ class CharPredictor:
         self.lm: TokenLM = model if hasattr(model, "extensions") else HFTokenLM(model, use_cache=use_cache)
         self.tokenizer = tokenizer
         self.symbols = symbols
-        self.beam_width, self.max_completed = beam_width, max_completed
+        self.beam_width, self.max_completed, self.min_ratio = beam_width, max_completed, min_ratio
         self.case_context = case_context
-        self.index = TokenIndex.build(strings if strings is not None else token_strings(tokenizer), symbols)
+        strings = strings if strings is not None else token_strings(tokenizer)
+        self.index = TokenIndex.build(strings, symbols)
+        self.lead_space = _adds_dummy_prefix(tokenizer, strings)
         if bos_id is None and tokenizer is not None:
             bos_id = default_left_context(tokenizer)
         self.bos_id = bos_id
         self.stats = SearchStats()
-        self._recent: dict[str, np.ndarray] = {}
+        self._recent: dict[str, tuple[np.ndarray, float]] = {}
 
     # -- context ---------------------------------------------------------------------------------------------------
     def context_ids(self, text: str) -> list[int]:
@@ -101,6 +121,14 @@ class CharPredictor:
             ids += self.tokenizer(shown, add_special_tokens=False)["input_ids"]
         return ids
 
+    def split(self, x: str) -> tuple[str, str]:
+        """(text before the last space, r = the partial word with its space). The first word of a message has no
+        space, except for SentencePiece tokenizers that add a dummy prefix ("▁I"), where its tokens carry one."""
+        p = x.rfind(" ")
+        if p >= 0:
+            return x[:p], x[p:]
+        return "", (" " + x if self.lead_space else x)
+
     def _clipped(self, ids: list[int]) -> list[int]:
         # leave room for the extension tokens of the search (a word rarely needs more than 16)
         return clip_left(ids, context_limit(getattr(self.lm, "model", None)), room=16)
@@ -109,16 +137,17 @@ class CharPredictor:
     def predict_array(self, typed: str) -> np.ndarray:
         """P(c | typed) for c in Σ, as an array in Σ's order (sums to 1)."""
         if typed in self._recent:  # a mixture or a second metric asking again for the same keystroke
-            return self._recent[typed]
+            probs, self.stats.dropped = self._recent[typed]
+            return probs
         t0 = time.perf_counter()
         x = check_typed(typed, self.symbols)
-        p = x.rfind(" ")
-        r = x[p:] if p >= 0 else x
-        logprobs = self.lm.context(self._clipped(self.context_ids(x[:p] if p >= 0 else "")))[None, :]
+        before, r = self.split(x)
+        logprobs = self.lm.context(self._clipped(self.context_ids(before)))[None, :]
         hyps: list[tuple[float, int, tuple[int, ...]]] = [(0.0, 0, ())]  # (log prob, chars of r covered, tokens)
         votes = np.zeros(len(self.symbols))
         budget = self.max_completed if self.max_completed is not None else np.inf
         stats = SearchStats()
+        dropped = 0.0
         while hyps and budget > 0:
             stats.steps += 1
             stats.hypotheses += len(hyps)
@@ -137,26 +166,34 @@ class CharPredictor:
                 lps, syms = np.concatenate(cand_lp), np.concatenate(cand_sym)
                 if len(lps) > budget:  # keep the most probable votes (the reference visits tokens best first)
                     keep = np.argpartition(-lps, int(budget) - 1)[: int(budget)]
+                    dropped += np.exp(lps).sum() - np.exp(lps[keep]).sum()
                     lps, syms = lps[keep], syms[keep]
                 votes += np.bincount(syms, weights=np.exp(lps), minlength=len(votes))
                 budget -= len(lps)
                 stats.votes += len(lps)
             if not children or budget <= 0:
+                dropped += sum(np.exp(c[0]) for c in children)  # left unexpanded once the vote budget is spent
                 break
             children.sort(key=lambda c: -c[0])
             if self.beam_width is not None:
+                dropped += sum(np.exp(c[0]) for c in children[self.beam_width :])
                 children = children[: self.beam_width]
+            if self.min_ratio is not None:
+                floor = children[0][0] + np.log(self.min_ratio)
+                dropped += sum(np.exp(c[0]) for c in children if c[0] < floor)
+                children = [c for c in children if c[0] >= floor]
             logprobs = self.lm.extensions([c[2] for c in children])
             hyps = children
         total = votes.sum()
         stats.seconds = time.perf_counter() - t0
+        stats.dropped = dropped / (total + dropped) if dropped > 0 else 0.0
         self.stats = stats
         if total <= 0:  # cannot happen with a full-support softmax; guards degenerate models
             votes, total = np.ones(len(self.symbols)), float(len(self.symbols))
         if len(self._recent) >= 4096:
             self._recent.clear()
-        self._recent[typed] = votes / total
-        return self._recent[typed]
+        self._recent[typed] = (votes / total, stats.dropped)
+        return self._recent[typed][0]
 
     def predict(self, typed: str) -> dict[str, float]:
         """P(c | typed) for every symbol c."""
@@ -167,9 +204,8 @@ class CharPredictor:
         context (the reference code's ``predict_words``): a path ends the word where the next token starts with a
         space; its probability is the path's times that of a space-initial next token."""
         x = check_typed(typed, self.symbols)
-        p = x.rfind(" ")
-        r = x[p:] if p >= 0 else x
-        logprobs = self.lm.context(self._clipped(self.context_ids(x[:p] if p >= 0 else "")))[None, :]
+        before, r = self.split(x)
+        logprobs = self.lm.context(self._clipped(self.context_ids(before)))[None, :]
         idx = self.index
         space_start = idx.first_symbol == self.symbols.index(" ") if " " in self.symbols else None
         hyps: list[tuple[float, str, tuple[int, ...]]] = [(0.0, "", ())]
