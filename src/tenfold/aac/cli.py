@@ -63,6 +63,12 @@ def _model_args(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help="feed the context lower-cased (models trained on normalised text) instead of capitalised",
     )
+    p.add_argument(
+        "--left-context",
+        default=None,
+        help="text that precedes every message (default: a chat model's user-turn prefix, else the sentence-start "
+        "token; the paper's GPT-2 setting is '<|endoftext|>')",
+    )
     p.add_argument("--corpus", default="dialogues", help="for zoo names: the corpus it was trained on")
 
 
@@ -82,6 +88,7 @@ def _predictor(args: argparse.Namespace):
         beam_width=beam,
         max_completed=cap,
         min_ratio=args.min_ratio,
+        left_context=args.left_context,
         case_context=not args.lowercase_context,
     )
 
@@ -198,10 +205,12 @@ def _adapt(args: argparse.Namespace) -> int:
     (args.out_dir / "selected.txt").write_text("\n".join(chosen) + "\n")
     model, tokenizer = load_model(args.model, corpus=args.corpus)
     model.train()
+    # a small selection still trains: blocks of up to 64 tokens, at most half of the selected text
+    n_tokens = sum(len(tokenizer(s + "\n")["input_ids"]) for s in chosen)
     cfg = TrainConfig(
         steps=args.steps,
         batch_size=32,
-        block_size=64,
+        block_size=max(2, min(64, n_tokens // 2)),
         lr=1e-3,
         warmup_steps=10,
         eval_every=max(1, args.steps // 3),

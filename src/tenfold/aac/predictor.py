@@ -4,7 +4,7 @@ Glossary::
 
     Σ            the symbols (default a-z, apostrophe, space)          x   the typed text, lower case, len T
     p            index of the last space in x (-1 if none)              r   x[p:], the partial word with its space
-    context      left context (BOS) + canonical tokens of case_simple(x[:p]); never re-segmented
+    context      left context + canonical tokens of case_simple(x[:p]); never re-segmented
     hypothesis   (log prob, extension tokens, covered = characters of r the extension spells)
     vote         a token that reaches past the typed text votes, with the probability of its whole path, for the
                  character right after x
@@ -31,7 +31,7 @@ import numpy as np
 
 from tenfold.aac.lmwrap import HFTokenLM, TokenLM, clip_left, context_limit
 from tenfold.aac.symbols import DEFAULT_SYMBOLS, case_simple, check_typed
-from tenfold.aac.vocab import TokenIndex, token_strings
+from tenfold.aac.vocab import TokenIndex, default_left_context, token_strings
 
 
 @dataclass
@@ -46,16 +46,6 @@ class SearchStats:
     """d: probability mass the pruning dropped (hypotheses cut by ``beam_width`` or ``min_ratio``, an upper bound on
     the votes they would have cast, plus votes cut by ``max_completed``) over the votes counted plus that mass. The
     exact marginal P*(c) lies in [P(c)(1 − d), P(c)(1 − d) + d]; d = 0 means the search was exact."""
-
-
-def default_left_context(tokenizer) -> int | None:
-    """The sentence-start token: GPT-2's document separator ``<|endoftext|>`` if the vocabulary has it (GPT-2,
-    SmolLM2, our tiny models; SmolLM2's BOS is a chat-turn marker), else BOS, else EOS."""
-    if hasattr(tokenizer, "convert_tokens_to_ids"):
-        tid = tokenizer.convert_tokens_to_ids("<|endoftext|>")
-        if isinstance(tid, int) and tid != tokenizer.unk_token_id:
-            return tid
-    return tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
 
 
 def _adds_dummy_prefix(tokenizer, strings: Sequence[str | None]) -> bool:
@@ -80,7 +70,9 @@ class CharPredictor:
         min_ratio: drop extended hypotheses less probable than ``min_ratio`` × the step's best one, and record the
             dropped mass (``stats.dropped``), which bounds the distance to the exact marginal. With ``beam_width`` and
             ``max_completed`` None this is a certified near-exact search, used where exact search is too slow.
-        bos_id: left-context token (default: the tokenizer's BOS, else EOS).
+        left_context: what precedes every message: token ids, or a text to encode; default
+            :func:`~tenfold.aac.vocab.default_left_context` (a chat model's user-turn prefix, else the sentence-start
+            token). The paper uses the sentence-start token of each model family (``"<|endoftext|>"`` for GPT-2).
         use_cache: reuse key/value caches across keystrokes and hypotheses (HF models).
         case_context: capitalise the context like the paper (first letter, "i") before encoding it.
     """
@@ -93,7 +85,7 @@ class CharPredictor:
         beam_width: int | None = 8,
         max_completed: int | None = 32000,
         min_ratio: float | None = None,
-        bos_id: int | None = None,
+        left_context: str | Sequence[int] | None = None,
         use_cache: bool = True,
         case_context: bool = True,
         strings: Sequence[str | None] | None = None,
@@ -106,16 +98,18 @@ class CharPredictor:
         strings = strings if strings is not None else token_strings(tokenizer)
         self.index = TokenIndex.build(strings, symbols)
         self.lead_space = _adds_dummy_prefix(tokenizer, strings)
-        if bos_id is None and tokenizer is not None:
-            bos_id = default_left_context(tokenizer)
-        self.bos_id = bos_id
+        if left_context is None:
+            left_context = default_left_context(tokenizer) if tokenizer is not None else []
+        elif isinstance(left_context, str):
+            left_context = tokenizer(left_context, add_special_tokens=False)["input_ids"]
+        self.left_ids: list[int] = list(left_context)
         self.stats = SearchStats()
         self._recent: dict[str, tuple[np.ndarray, float]] = {}
 
     # -- context ---------------------------------------------------------------------------------------------------
     def context_ids(self, text: str) -> list[int]:
         """Left context + canonical tokens of ``text`` (the typed text before the last space)."""
-        ids = [] if self.bos_id is None else [self.bos_id]
+        ids = list(self.left_ids)
         if text:
             shown = case_simple(text) if self.case_context else text
             ids += self.tokenizer(shown, add_special_tokens=False)["input_ids"]

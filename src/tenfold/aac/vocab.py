@@ -83,6 +83,28 @@ def token_strings(tokenizer) -> list[str | None]:
     return out
 
 
+def default_left_context(tokenizer) -> list[int]:
+    """Token ids that precede a message. A chat model (its tokenizer has a chat template) sees the start of a user
+    turn — the template rendered for one user message, cut where the message begins (SmolLM2-Instruct after a bare
+    ``<|endoftext|>`` predicts punctuation: 2.02 vs 1.94 character perplexity on our conversational test text).
+    Otherwise the sentence-start token as in the paper: GPT-2's ``<|endoftext|>`` if the vocabulary has it, else BOS,
+    else EOS."""
+    if getattr(tokenizer, "chat_template", None):
+        mark = "\x00"
+        try:
+            text = tokenizer.apply_chat_template([{"role": "user", "content": mark}], tokenize=False)
+        except Exception:  # a template that needs more than one user message: fall back to the start token
+            text = ""
+        if mark in text:
+            return list(tokenizer(text[: text.index(mark)], add_special_tokens=False)["input_ids"])
+    if hasattr(tokenizer, "convert_tokens_to_ids"):
+        tid = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+        if isinstance(tid, int) and tid != tokenizer.unk_token_id:
+            return [tid]
+    start = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id
+    return [] if start is None else [start]
+
+
 @dataclass
 class TokenIndex:
     """Usable tokens sorted by lower-cased text; see the module docstring."""
