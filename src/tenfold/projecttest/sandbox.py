@@ -1,0 +1,203 @@
+"""Running model-written code safely: a subprocess in a temporary copy, with limits and no network.
+
+Layers, all on by default:
+
+* **a temporary copy**: the project is copied into a fresh directory, tests are added there, and the copy is deleted
+  afterwards; the source project is never opened for writing;
+* **resource limits** (``setrlimit`` in the child): CPU seconds, address space, file size, plus a wall-clock timeout
+  that kills the whole process group; stdin is ``/dev/null``, so ``input()`` raises ``EOFError`` instead of blocking;
+* **no network**: a new, empty network namespace (``unshare -n``, or ``unshare -rn`` for non-root users) where the
+  kernel allows it; always, for Python, an audit hook (``sitecustomize``) that refuses socket connections and writes,
+  renames or deletions outside the sandbox.
+
+:func:`isolation` reports which layers are active on this machine.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+GUARD = r"""
+# Installed by tenfold.projecttest: refuse network access and writes outside the sandbox for model-written tests.
+import os
+import sys
+
+_ROOTS = tuple(os.path.realpath(p) for p in os.environ.get("TENFOLD_SANDBOX_ROOTS", "").split(os.pathsep) if p)
+_WRITE = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+def _inside(path):
+    try:
+        real = os.path.realpath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return True  # file descriptors and odd arguments: not a path to judge
+    return real == os.devnull or any(real == r or real.startswith(r + os.sep) for r in _ROOTS)
+
+
+def _hook(event, args):
+    if event in ("socket.connect", "socket.bind", "socket.getaddrinfo", "socket.sendto"):
+        raise PermissionError("network access is disabled in the ProjectTest sandbox")
+    if event == "open" and _ROOTS and args[0] is not None and not isinstance(args[0], int):
+        mode, flags = args[1] or "r", args[2] or 0
+        if (any(c in str(mode) for c in "wax+") or flags & _WRITE) and not _inside(args[0]):
+            raise PermissionError(f"writing outside the sandbox is refused: {args[0]}")
+    if event in ("os.remove", "os.rmdir", "os.mkdir", "os.rename", "os.replace", "shutil.rmtree") and _ROOTS:
+        for p in args[:2]:
+            if isinstance(p, (str, bytes, os.PathLike)) and not _inside(p):
+                raise PermissionError(f"changing files outside the sandbox is refused: {p}")
+
+
+if _ROOTS:
+    sys.addaudithook(_hook)
+"""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-run limits of a generated test suite."""
+
+    wall_s: float = 120.0
+    """wall-clock seconds for the whole command (the process group is killed after it)."""
+    cpu_s: int = 120
+    """CPU seconds (RLIMIT_CPU)."""
+    memory_mb: int = 2048
+    """address space in MiB (RLIMIT_AS); a test that allocates 10 GB gets MemoryError."""
+    file_mb: int = 64
+    """largest file the run may write (RLIMIT_FSIZE)."""
+    network: bool = False
+    """allow network access (off: new network namespace where possible, and the Python audit hook)."""
+
+
+@dataclass
+class RunResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    wall_s: float
+    timed_out: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+@functools.cache
+def _unshare_prefix() -> tuple[str, ...]:
+    """The command prefix that gives a child an empty network namespace here, or () if none works."""
+    exe = shutil.which("unshare")
+    if not exe:
+        return ()
+    for prefix in ((exe, "-n"), (exe, "-rn")):
+        try:
+            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+                return prefix
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return ()
+
+
+def isolation() -> dict[str, bool | str]:
+    """What this machine offers: a network namespace, and the always-on layers."""
+    prefix = _unshare_prefix()
+    return {
+        "network_namespace": bool(prefix),
+        "unshare": " ".join(prefix),
+        "python_audit_hook": True,
+        "rlimits": True,
+        "temporary_copy": True,
+    }
+
+
+def _limit(limits: Limits):
+    def apply() -> None:
+        os.setsid()  # own process group: a timeout kills every child the tests started
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
+        mem = limits.memory_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+        size = limits.file_mb * 2**20
+        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return apply
+
+
+class Sandbox:
+    """A temporary directory holding a copy of a project; deleted on exit.
+
+    >>> with Sandbox(project.root, project.name) as box:
+    ...     box.write("uno_test.py", text)
+    ...     result = box.run([sys.executable, "-m", "pytest"], limits)
+    """
+
+    def __init__(self, source: Path, name: str):
+        self.source, self.name = Path(source), name
+        self.tmp: Path | None = None
+
+    def __enter__(self) -> Sandbox:
+        self.tmp = Path(tempfile.mkdtemp(prefix="tenfold-projecttest-"))
+        self.work = self.tmp / self.name
+        shutil.copytree(self.source, self.work, ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".git"))
+        (self.tmp / "home").mkdir()
+        (self.tmp / "guard").mkdir()
+        (self.tmp / "guard" / "sitecustomize.py").write_text(GUARD)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.tmp is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def write(self, rel: str, text: str) -> Path:
+        path = self.work / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        keep = {k: v for k, v in os.environ.items() if k in ("PATH", "LANG", "LC_ALL", "SYSTEMROOT")}
+        python_path = os.pathsep.join([str(self.tmp / "guard"), str(self.work)])
+        return (
+            keep
+            | {
+                "HOME": str(self.tmp / "home"),
+                "TMPDIR": str(self.tmp / "home"),
+                "PYTHONPATH": python_path,
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONHASHSEED": "0",
+                "TENFOLD_SANDBOX_ROOTS": os.pathsep.join([str(self.tmp), os.devnull]),
+                "NO_PROXY": "*",
+            }
+            | (extra or {})
+        )
+
+    def run(self, cmd: list[str], limits: Limits | None = None, extra_env: dict[str, str] | None = None) -> RunResult:
+        """Run ``cmd`` in the project copy under ``limits``; never raises for what the command does."""
+        assert self.tmp is not None, "use Sandbox as a context manager"
+        limits = limits or Limits()
+        prefix = () if limits.network else _unshare_prefix()
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(
+            [*prefix, *cmd],
+            cwd=self.work,
+            env=self.env(extra_env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            preexec_fn=_limit(limits),  # runs in the child before exec: limits apply to the tests only
+        )
+        try:
+            out, err = proc.communicate(timeout=limits.wall_s)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            out, err = proc.communicate()
+            timed_out = True
+        notes = [] if prefix or limits.network else ["no network namespace here; Python audit hook only"]
+        return RunResult(proc.returncode, out, err, time.perf_counter() - t0, timed_out, notes)

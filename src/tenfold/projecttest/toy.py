@@ -1,0 +1,84 @@
+"""Small projects of our own with known behaviour, and replies with known outcomes, for exact metric tests.
+
+``A``: a two-file package whose reply has 4 passing tests. ``B``: its reply imports a module that does not exist
+(collection fails). ``C``: 4 tests, 2 with wrong expected values. ``D``: a reply that forgets ``import numpy as np``
+and uses it in 3 tests (one cascade). ``E``: a reply whose tests misbehave (``input()``, an endless loop, a write
+outside the sandbox, a 10 GB allocation, a socket) beside one good test.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tenfold.projecttest.project import Project, load_project
+
+CALC = {
+    "calc/__init__.py": "",
+    "calc/ops.py": (
+        "def add(a, b):\n    return a + b\n\n\n"
+        "def sub(a, b):\n    return a - b\n\n\n"
+        "def div(a, b):\n    if b == 0:\n        raise ZeroDivisionError('b is zero')\n    return a / b\n"
+    ),
+    "calc/stats.py": (
+        "from calc.ops import add, div\n\n\n"
+        "def mean(xs):\n    total = 0\n    for x in xs:\n        total = add(total, x)\n"
+        "    return div(total, len(xs))\n"
+    ),
+}
+
+_HEADER = "import unittest\nfrom calc.ops import add, sub, div\nfrom calc.stats import mean\n\n\n"
+
+
+def _reply(body: str) -> str:
+    return f"Here are the tests.\n\n```python\n{body}```\n"
+
+
+REPLIES = {
+    "A": _reply(
+        _HEADER + "class T(unittest.TestCase):\n"
+        "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n\n"
+        "    def test_sub(self):\n        self.assertEqual(sub(2, 3), -1)\n\n"
+        "    def test_div_zero(self):\n        with self.assertRaises(ZeroDivisionError):\n            div(1, 0)\n\n"
+        "    def test_mean(self):\n        self.assertEqual(mean([1, 2, 3]), 2)\n"
+    ),
+    "B": _reply(
+        "import unittest\nfrom calculator.ops import add\n\n\n"
+        "class T(unittest.TestCase):\n    def test_add(self):\n        self.assertEqual(add(1, 1), 2)\n"
+    ),
+    "C": _reply(
+        _HEADER + "class T(unittest.TestCase):\n"
+        "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n\n"
+        "    def test_sub(self):\n        self.assertEqual(sub(2, 3), 1)\n\n"
+        "    def test_div(self):\n        self.assertEqual(div(1, 4), 0.25)\n\n"
+        "    def test_mean(self):\n        self.assertEqual(mean([1, 2, 3]), 3)\n"
+    ),
+    "D": _reply(
+        _HEADER + "class T(unittest.TestCase):\n"
+        "    def test_add(self):\n        self.assertEqual(add(np.int64(2), 3), 5)\n\n"
+        "    def test_sub(self):\n        self.assertEqual(sub(np.float64(2), 3), -1)\n\n"
+        "    def test_mean(self):\n        self.assertEqual(mean(np.arange(3)), 1)\n\n"
+        "    def test_div(self):\n        self.assertEqual(div(1, 2), 0.5)\n"
+    ),
+    "E": _reply(
+        "import os\nimport socket\nimport unittest\nfrom calc.ops import add\n\n\n"
+        "class T(unittest.TestCase):\n"
+        "    def test_good(self):\n        self.assertEqual(add(1, 2), 3)\n\n"
+        "    def test_input(self):\n        self.assertEqual(input('number? '), '3')\n\n"
+        "    def test_forever(self):\n        while True:\n            pass\n\n"
+        "    def test_escape(self):\n        with open(os.path.expanduser('~/../../escaped.txt'), 'w') as f:\n"
+        "            f.write('x')\n"
+        "        with open('/tmp/tenfold-escaped.txt', 'w') as f:\n            f.write('x')\n\n"
+        "    def test_memory(self):\n        block = bytearray(10 * 2**30)\n        self.assertTrue(block)\n\n"
+        "    def test_socket(self):\n        socket.create_connection(('127.0.0.1', 9), timeout=2)\n"
+    ),
+}
+
+
+def write_toy_project(root: Path, name: str = "calc") -> Project:
+    """Write the toy package under ``root/<name>/`` and load it (the folder is the package)."""
+    base = Path(root) / name
+    for rel, text in CALC.items():
+        path = base / rel.split("/", 1)[1]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return load_project(base, "python", name=name, source="toy")

@@ -1,0 +1,80 @@
+"""The Python lane on toy projects with known outcomes: metric identities, cascades, isolation, coverage parity."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tenfold.projecttest.metrics import aggregate
+from tenfold.projecttest.project import fingerprint
+from tenfold.projecttest.prompt import extract_tests
+from tenfold.projecttest.runner_python import TEST_OMIT, run_python_suite
+from tenfold.projecttest.sandbox import Limits
+from tenfold.projecttest.toy import REPLIES, write_toy_project
+
+LIMITS = Limits(wall_s=60, memory_mb=1024)
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory):
+    return write_toy_project(tmp_path_factory.mktemp("toy"))
+
+
+@pytest.fixture(scope="module")
+def records(toy):
+    before = fingerprint(toy.root)
+    out = {k: run_python_suite(toy, extract_tests(REPLIES[k], toy), LIMITS, test_timeout_s=3) for k in "ABCDE"}
+    assert fingerprint(toy.root) == before  # the source project is byte-identical afterwards
+    return out
+
+
+def test_metric_identities(records):
+    a, b, c = records["A"], records["B"], records["C"]
+    assert (a.executable, a.n_tests, a.n_passed) == (True, 4, 4)
+    assert (b.executable, b.line_coverage, b.branch_coverage) == (False, 0.0, 0.0) and "calculator" in b.reason
+    assert (c.executable, c.n_tests, c.n_passed) == (True, 4, 2)
+    agg = aggregate([a, b, c])
+    assert agg["executability"] == pytest.approx(2 / 3)
+    assert agg["correctness"] == 0.5  # mean of per-project rates (1 + 0 + 0.5) / 3, not 6 / 9
+    assert a.line_coverage == 1.0 and 0 < c.line_coverage < 1
+    assert {t.category for t in c.tests if t.outcome == "failed"} == {"assertion"}
+    assert b.categories() == {"import": 1}
+
+
+def test_cascade_of_a_missing_import(records):
+    d = records["D"]
+    assert d.cascades == {"NameError: name 'np' is not defined": 3}
+    assert d.categories() == {"cascade": 3} and d.n_passed == 1
+
+
+def test_misbehaving_tests_are_stopped_and_the_run_goes_on(records):
+    e = records["E"]
+    outcome = {t.name.rsplit("::", 1)[-1]: (t.outcome, t.category) for t in e.tests}
+    assert outcome["test_good"] == ("passed", "")
+    assert outcome["test_forever"] == ("failed", "timeout")
+    for name in ("test_input", "test_escape", "test_memory", "test_socket"):
+        assert outcome[name] == ("failed", "blocked"), name
+    assert not Path("/tmp/tenfold-escaped.txt").exists()
+    assert e.run_s < 30
+
+
+def test_coverage_equals_coverage_py_report(toy, tmp_path):
+    """The harness's line and branch rates are coverage.py's own numbers for the same suite and omit patterns."""
+    import shutil
+
+    work = tmp_path / toy.name
+    shutil.copytree(toy.root, work)
+    (test,) = extract_tests(REPLIES["C"], toy)
+    (work / test.path).write_text(test.text)
+    run = [sys.executable, "-m", "coverage", "run", "--branch", "--source=.", f"--omit={TEST_OMIT}", "-m", "pytest",
+           "-q", "-p", "no:cacheprovider", test.path]  # fmt: skip
+    subprocess.run(run, cwd=work, capture_output=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "coverage", "json", "-o", "c.json"], cwd=work, capture_output=True)
+    totals = json.loads((work / "c.json").read_text())["totals"]
+    ours = run_python_suite(toy, [test], LIMITS)
+    assert ours.line_coverage * 100 == pytest.approx(totals["percent_statements_covered"], abs=1e-9)
+    assert ours.branch_coverage * 100 == pytest.approx(totals["percent_branches_covered"], abs=1e-9)
