@@ -10,6 +10,7 @@ goes on.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -103,8 +104,15 @@ def run_python_suite(
         if rec.executable:
             rec.line_coverage, rec.branch_coverage, _ = _coverage(box, limits)
         rec.notes.append(f"pytest exit {res.returncode}")
-        rec.output = (res.stdout + res.stderr)[-6000:]
+        rec.output = normalise_output(res.stdout + res.stderr, box.tmp)[-6000:]
     return rec
+
+
+def normalise_output(text: str, sandbox: Path | None) -> str:
+    """Runner output without what changes between identical runs: the sandbox path and durations."""
+    if sandbox is not None:
+        text = text.replace(str(sandbox), "<sandbox>")
+    return re.sub(r"\b\d+\.\d+s\b", "<t>s", text)
 
 
 def _first_error(res: RunResult, tests: list[TestOutcome]) -> str:

