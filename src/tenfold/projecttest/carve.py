@@ -1,0 +1,187 @@
+"""Projects carved at run time from pinned packages, the way the paper cut its projects out of larger repositories.
+
+A :class:`CarveSpec` names a distribution (``rlcard==1.2.0`` on PyPI), the module to cut (``rlcard.games.blackjack``)
+and the project name (``blackjack``). :func:`carve` downloads the distribution with ``pip download`` into the cache
+(never into the repository), copies the module's files, follows its imports inside the distribution (for example
+``rlcard.utils.utils`` and ``rlcard.games.base``) and copies those too, and rewrites every import to the project's own
+package (``from rlcard.games.blackjack.dealer import ...`` → ``from blackjack.dealer import ...``;
+``from rlcard.utils.utils import ...`` → ``from blackjack.rlcard_utils_utils import ...``). The result is a folder
+whose name is its package, as in the official dataset. Third-party imports (numpy, rapidfuzz, ...) stay.
+"""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from tenfold.common.errors import UserError
+from tenfold.common.paths import cache_dir
+from tenfold.projecttest.project import Project, load_project
+
+
+@dataclass(frozen=True)
+class CarveSpec:
+    name: str
+    """the project (and package) name."""
+    requirement: str
+    """a pinned distribution, ``name==version``."""
+    module: str
+    """the dotted module or package to cut out."""
+    note: str = ""
+
+
+CARVED = {
+    s.name: s
+    for s in (
+        CarveSpec("blackjack", "rlcard==1.2.0", "rlcard.games.blackjack", "rlcard's Blackjack game (4 files + 2 deps)"),
+        CarveSpec("leducholdem", "rlcard==1.2.0", "rlcard.games.leducholdem", "rlcard's Leduc Hold'em"),
+        CarveSpec("limitholdem", "rlcard==1.2.0", "rlcard.games.limitholdem", "rlcard's Limit Texas Hold'em"),
+        CarveSpec("thefuzz", "thefuzz==0.22.1", "thefuzz", "fuzzy string matching on rapidfuzz"),
+        CarveSpec("slugify", "python-slugify==8.0.4", "slugify", "slugs from unicode text"),
+    )
+}
+"""The Python projects we carve (the paper's dataset has 9 rlcard games, thefuzz and slugify among its 20)."""
+
+
+def download(requirement: str) -> Path:
+    """The distribution file of a pinned requirement, from the cache or ``pip download`` (PyPI only)."""
+    folder = cache_dir("projecttest", "downloads", requirement.replace("==", "-"))
+    found = sorted(p for p in folder.glob("*") if p.suffix in (".whl", ".gz", ".zip"))
+    if found:
+        return found[0]
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(folder), requirement]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    found = sorted(p for p in folder.glob("*") if p.suffix in (".whl", ".gz", ".zip"))
+    if proc.returncode != 0 or not found:
+        raise UserError(f"could not download {requirement} from PyPI: {proc.stderr.strip().splitlines()[-1:]}")
+    return found[0]
+
+
+def _python_sources(dist: Path) -> dict[str, str]:
+    """Dotted module name → source text for every .py file of a wheel or sdist."""
+    files: dict[str, bytes] = {}
+    if dist.suffix == ".whl" or dist.suffix == ".zip":
+        with zipfile.ZipFile(dist) as z:
+            files = {n: z.read(n) for n in z.namelist() if n.endswith(".py")}
+    else:
+        with tarfile.open(dist) as t:
+            for m in t.getmembers():
+                if m.isfile() and m.name.endswith(".py"):
+                    files[m.name.split("/", 1)[1]] = t.extractfile(m).read()  # type: ignore[union-attr]
+    out = {}
+    for name, data in files.items():
+        parts = list(PurePosixPath(name).with_suffix("").parts)
+        if parts and parts[0] == "src":
+            parts = parts[1:]
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        if parts:
+            out[".".join(parts)] = data.decode("utf-8", errors="replace")
+    return out
+
+
+def _is_package(module: str, sources: dict[str, str]) -> bool:
+    return any(m.startswith(module + ".") for m in sources)
+
+
+def _imports(module: str, text: str, sources: dict[str, str]) -> set[str]:
+    """Modules of the same distribution that ``module`` imports (absolute and relative imports)."""
+    found = set()
+    tree = ast.parse(text)
+    package = module if _is_package(module, sources) else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            names = [base] + [f"{base}.{a.name}" for a in node.names]
+        found |= {n for n in names if n in sources}
+    return found
+
+
+def _destination(module: str, spec: CarveSpec) -> str:
+    """Where a module lands, as a dotted name under the project package."""
+    if module == spec.module:
+        return spec.name
+    if module.startswith(spec.module + "."):
+        return spec.name + module[len(spec.module) :]
+    return f"{spec.name}.{module.replace('.', '_')}"
+
+
+def _rewrite(text: str, module: str, spec: CarveSpec, mapping: dict[str, str], sources: dict[str, str]) -> str:
+    """Point imports of carved modules at their new names (absolute, and relative ones made absolute)."""
+    tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)
+    package = module if _is_package(module, sources) else module.rpartition(".")[0]
+    edits: list[tuple[int, int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*up, base] if base else up)
+            if base in mapping:
+                # names that are carved submodules moved to their own new names; the rest stay attributes of base
+                statements, attrs = [], []
+                for a in node.names:
+                    sub = f"{base}.{a.name}"
+                    if sub in mapping:
+                        parent, _, leaf = mapping[sub].rpartition(".")
+                        statements.append(f"from {parent} import {leaf} as {a.asname or a.name}")
+                    else:
+                        attrs.append(a.name + (f" as {a.asname}" if a.asname else ""))
+                if attrs:
+                    statements.insert(0, f"from {mapping[base]} import {', '.join(attrs)}")
+                edits.append((node.lineno, node.end_lineno or node.lineno, "; ".join(statements)))
+        elif isinstance(node, ast.Import) and any(a.name in mapping for a in node.names):
+            parts = [f"import {mapping.get(a.name, a.name)} as {a.asname or a.name.split('.')[-1]}" for a in node.names]
+            edits.append((node.lineno, node.end_lineno or node.lineno, "; ".join(parts)))
+    for start, end, new in sorted(edits, reverse=True):
+        indent = lines[start - 1][: len(lines[start - 1]) - len(lines[start - 1].lstrip())]
+        lines[start - 1 : end] = [indent + new + "\n"]
+    return "".join(lines)
+
+
+def carve(spec: CarveSpec, root: Path | None = None) -> Project:
+    """Cut ``spec`` into ``root/<name>/`` (default: the cache) and load it; reuses an existing carve."""
+    root = Path(root) if root is not None else cache_dir("projecttest", "projects", "python")
+    target = root / spec.name
+    if (target / ".carved").exists():
+        return load_project(target, "python", name=spec.name, source=spec.requirement)
+    sources = _python_sources(download(spec.requirement))
+    if spec.module not in sources:
+        raise UserError(f"{spec.requirement} has no module {spec.module}")
+    keep = {m for m in sources if m == spec.module or m.startswith(spec.module + ".")}
+    frontier = list(keep)
+    while frontier:
+        mod = frontier.pop()
+        for dep in _imports(mod, sources[mod], sources):
+            if dep not in keep:
+                keep.add(dep)
+                frontier.append(dep)
+    mapping = {m: _destination(m, spec) for m in keep}
+    tmp = root / f".{spec.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for mod in sorted(keep):
+        dest = mapping[mod].split(".")[1:]
+        is_pkg = _is_package(mod, sources) or mod == spec.module
+        rel = Path(*dest, "__init__.py") if is_pkg else Path(*dest[:-1], dest[-1] + ".py")
+        path = tmp / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_rewrite(sources[mod], mod, spec, mapping, sources))
+    for pkg_dir in [p for p in tmp.rglob("*") if p.is_dir()] + [tmp]:
+        (pkg_dir / "__init__.py").touch(exist_ok=True)
+    (tmp / ".carved").write_text(f"{spec.requirement} {spec.module}\n")
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return load_project(target, "python", name=spec.name, source=spec.requirement)

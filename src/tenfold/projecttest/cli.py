@@ -1,0 +1,173 @@
+"""``tenfold projecttest ...``: projects list|carve, run, score, report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from tenfold.common.cli import add_command
+from tenfold.common.errors import UserError
+
+
+def register(sub) -> None:
+    parser = sub.add_parser(
+        "projecttest",
+        help="project-level unit-test generation benchmark (Python lane; JS/Java in progress)",
+        description="ProjectTest harness (Wang et al., arXiv 2502.06556)",
+    )
+    inner = parser.add_subparsers(dest="projecttest_command", metavar="COMMAND")
+    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
+
+    projects = add_command(inner, "projects", lambda a: a.projects_parser.print_help() or 2, "list or carve projects")
+    pinner = projects.add_subparsers(dest="projects_command", metavar="ACTION")
+    projects.set_defaults(projects_parser=projects)
+    p = add_command(pinner, "list", _list, "the projects available (carved specs, toy, a dataset clone)")
+    p.add_argument("--dataset", type=Path, default=None, help="a clone of the official ProjectTest repository")
+    p.add_argument("--lang", default="python")
+    p = add_command(pinner, "carve", _carve, "download pinned packages and carve their projects into the cache")
+    p.add_argument("names", nargs="*", help="carve specs (default: all)")
+
+    p = add_command(inner, "run", _run, "generate tests for every project and score them (resumable)")
+    p.add_argument("--generator", required=True, help="openai, hf or replay")
+    p.add_argument("--model", default=None, help="model name (openai) or smollm2 / a model directory (hf)")
+    p.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
+    p.add_argument("--source", default=None, help="replay: a directory of replies or a replies.jsonl")
+    p.add_argument("--lang", default="python")
+    p.add_argument("--projects", default=None, help="comma-separated carved project names (default: all carved)")
+    p.add_argument("--project-dir", type=Path, action="append", default=[], help="a project directory (repeatable)")
+    p.add_argument("--dataset", type=Path, default=None, help="a clone of the official ProjectTest repository")
+    p.add_argument("--scenarios", default="vanilla,manual,self_fix")
+    p.add_argument("--self-fix-rounds", type=int, default=1)
+    p.add_argument("--workers", type=int, default=1, help="projects at once (default 1)")
+    p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
+    p.add_argument("--max-new-tokens", type=int, default=1024, help="hf: completion budget (default 1024)")
+    p.add_argument("--out-dir", type=Path, required=True, help="run directory (re-run the command to resume)")
+
+    p = add_command(inner, "score", _score, "the paper's metrics per language and scenario from a run")
+    p.add_argument("results", type=Path, help="a run directory or its records.jsonl")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(inner, "report", _report, "tables and the error-taxonomy chart of a run")
+    p.add_argument("results", type=Path, help="a run directory or its records.jsonl")
+    p.add_argument("--out", type=Path, default=None, help="where to write report.md and taxonomy.png (default: run)")
+
+
+def _list(args: argparse.Namespace) -> int:
+    from tenfold.common.tables import print_table
+    from tenfold.projecttest.carve import CARVED
+    from tenfold.projecttest.project import load_official
+
+    rows = [[s.name, "python", s.requirement, s.module, s.note] for s in CARVED.values()]
+    rows.append(["calc", "python", "toy (built in)", "tenfold.projecttest.toy", "known outcomes for metric tests"])
+    if args.dataset:
+        rows += [[p.name, p.language, "official", str(p.root), f"{len(p.files)} files"]
+                 for p in load_official(args.dataset, args.lang)]  # fmt: skip
+    print_table(["project", "language", "source", "module / path", "note"], rows)
+    return 0
+
+
+def _carve(args: argparse.Namespace) -> int:
+    from tenfold.projecttest.carve import CARVED, carve
+
+    names = args.names or list(CARVED)
+    unknown = [n for n in names if n not in CARVED]
+    if unknown:
+        raise UserError(f"unknown carve spec {', '.join(unknown)} (known: {', '.join(CARVED)})")
+    for n in names:
+        p = carve(CARVED[n])
+        print(f"{p.name}: {len(p.files)} files, {p.lines} lines -> {p.root}")
+    return 0
+
+
+def _projects(args: argparse.Namespace):
+    from tenfold.projecttest.carve import CARVED, carve
+    from tenfold.projecttest.project import check_language, load_official, load_project
+
+    check_language(args.lang)
+    if args.project_dir:
+        return [load_project(d, args.lang) for d in args.project_dir]
+    if args.dataset:
+        return load_official(args.dataset, args.lang)
+    if args.lang != "python":
+        raise UserError(f"no carved {args.lang} projects yet; pass --project-dir or --dataset")
+    names = args.projects.split(",") if args.projects else list(CARVED)
+    unknown = [n for n in names if n not in CARVED]
+    if unknown:
+        raise UserError(f"unknown project {', '.join(unknown)} (known: {', '.join(CARVED)})")
+    return [carve(CARVED[n]) for n in names]
+
+
+def _generator(args: argparse.Namespace):
+    from tenfold.projecttest.generators import GENERATORS
+
+    cls = GENERATORS.get(args.generator)
+    if args.generator == "openai":
+        if not args.model:
+            raise UserError("--generator openai needs --model")
+        return cls(args.model, base_url=args.base_url)
+    if args.generator == "hf":
+        return cls(args.model or "smollm2", max_new_tokens=args.max_new_tokens)
+    if not args.source:
+        raise UserError("--generator replay needs --source (a directory of replies or a replies.jsonl)")
+    return cls(args.source)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tenfold.common.rundir import RunDir
+    from tenfold.projecttest.report import format_rows, score_rows
+    from tenfold.projecttest.sweep import SCENARIOS, SweepConfig, run_sweep
+
+    scenarios = tuple(s.strip() for s in args.scenarios.split(",") if s.strip())
+    bad = [s for s in scenarios if s not in SCENARIOS]
+    if bad:
+        raise UserError(f"unknown scenario {', '.join(bad)} (choose from {', '.join(SCENARIOS)})")
+    projects = _projects(args)
+    generator = _generator(args)
+    cfg = SweepConfig(scenarios, args.self_fix_rounds, args.workers, args.test_timeout)
+    record = {"generator": generator.name, "projects": [p.name for p in projects], "sweep": cfg}
+    if not (args.out_dir / "config.json").exists():
+        RunDir.create(args.out_dir, "projecttest", "custom", 0, record, path=args.out_dir)
+    records = run_sweep(projects, generator, args.out_dir, cfg)
+    from tenfold.common.tables import print_table
+
+    print_table(*format_rows(score_rows(records)), title=f"{generator.name} on {len(projects)} projects")
+    return 0
+
+
+def _records(path: Path):
+    from tenfold.projecttest.sweep import load_records
+
+    file = path / "records.jsonl" if path.is_dir() else path
+    if not file.exists():
+        raise UserError(f"no records at '{file}' (run `tenfold projecttest run ... --out-dir DIR` first)")
+    return load_records(file)
+
+
+def _score(args: argparse.Namespace) -> int:
+    from tenfold.common.tables import print_table
+    from tenfold.projecttest.report import format_rows, score_rows
+
+    rows = score_rows(_records(args.results))
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        print_table(*format_rows(rows))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from tenfold.projecttest.report import format_rows, plot_taxonomy, score_rows, taxonomy
+
+    records = _records(args.results)
+    out = args.out or (args.results if args.results.is_dir() else args.results.parent)
+    out.mkdir(parents=True, exist_ok=True)
+    head, body = format_rows(score_rows(records))
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
+    lines += ["", "| generator / scenario | " + " | ".join(["category", "count"]) + " |", "|---|---|---|"]
+    for key, counter in sorted(taxonomy(records).items()):
+        lines += [f"| {key} | {cat} | {n} |" for cat, n in counter.most_common()]
+    (out / "report.md").write_text("\n".join(lines) + "\n")
+    plot_taxonomy(records, out / "taxonomy.png")
+    print(f"report: {out / 'report.md'}\n        {out / 'taxonomy.png'}")
+    return 0

@@ -1,0 +1,50 @@
+"""The projecttest command handlers (run with replay, score, report, bad input), in process."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from tenfold.common.errors import UserError
+from tenfold.projecttest.cli import register
+from tenfold.projecttest.toy import REPLIES, write_toy_project
+
+
+def call(*argv: str) -> int:
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["projecttest", *map(str, argv)])
+    return args.func(args)
+
+
+def test_run_score_report_with_replay(tmp_path, capsys):
+    toy = write_toy_project(tmp_path / "projects")
+    src = tmp_path / "replies.jsonl"
+    src.write_text(json.dumps({"project": "calc", "reply": REPLIES["D"]}) + "\n")
+    out = tmp_path / "run"
+    assert call("run", "--generator", "replay", "--source", src, "--project-dir", toy.root,
+                "--scenarios", "vanilla,manual", "--out-dir", out) == 0  # fmt: skip
+    assert (out / "config.json").exists() and len((out / "records.jsonl").read_text().splitlines()) == 2
+    capsys.readouterr()
+    assert call("score", out, "--json") == 0
+    rows = {r["scenario"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["vanilla"]["correctness"] == 0.25 and rows["manual"]["correctness"] == 1.0
+    assert call("report", out) == 0
+    md = (out / "report.md").read_text()
+    assert "cascade" in md and (out / "taxonomy.png").stat().st_size > 1000
+
+
+def test_bad_input(tmp_path):
+    with pytest.raises(UserError, match="unknown language"):
+        call("run", "--generator", "replay", "--source", tmp_path, "--lang", "cobol", "--out-dir", tmp_path / "r")
+    with pytest.raises(UserError, match="has no python source files"):
+        call("run", "--generator", "replay", "--source", tmp_path, "--project-dir", tmp_path, "--out-dir", tmp_path)
+    with pytest.raises(UserError, match="unknown generator"):
+        toy = write_toy_project(tmp_path / "p")
+        call("run", "--generator", "gpt", "--project-dir", toy.root, "--out-dir", tmp_path / "r")
+    with pytest.raises(UserError, match="no records"):
+        call("score", tmp_path / "nothing")
+    with pytest.raises(UserError, match="unknown scenario"):
+        call("run", "--generator", "replay", "--scenarios", "magic", "--out-dir", tmp_path / "r")
