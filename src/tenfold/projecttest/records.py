@@ -89,6 +89,8 @@ _HALLUCINATED = re.compile(
 )
 
 
+_ASSERTION = re.compile(r"^AssertionError|^assert |^Error: expect\(|^expect\(|AssertionFailedError|ComparisonFailure")
+_IMPORT = re.compile(r"^(ModuleNotFoundError|ImportError)|Cannot find module|package .* does not exist")
 _BLOCKED = re.compile(
     r"^MemoryError|reading from stdin|^EOFError|in the ProjectTest sandbox|outside the sandbox is refused|"
     r"Network is unreachable|^PermissionError: .*sandbox"
@@ -109,18 +111,18 @@ def classify(tests: list[TestOutcome], collected: bool) -> dict[str, int]:
     for t in failing:
         cause = root_cause(t.message)
         if not collected:
-            t.category = "import" if re.match(r"^(ModuleNotFoundError|ImportError)", cause) else "collection"
+            t.category = "import" if _IMPORT.search(cause) else "collection"
         elif "Timeout" in cause or "timed out" in cause.lower():
             t.category = "timeout"
         elif _BLOCKED.search(cause):
             t.category = "blocked"
-        elif causes[cause] >= 2 and not cause.startswith("AssertionError"):
+        elif _ASSERTION.search(cause):  # wrong expected values share a message shape, never a root cause
+            t.category = "assertion"
+        elif causes[cause] >= 2:
             t.category = "cascade"
             cascades[cause] = causes[cause]
         elif _HALLUCINATED.match(cause):
             t.category = "hallucinated_api"
-        elif cause.startswith("AssertionError") or cause.startswith("assert "):
-            t.category = "assertion"
         else:
             t.category = "other"
     return cascades

@@ -44,6 +44,10 @@ class SweepConfig:
 def run_suite(project: Project, tests: list[TestFile], cfg: SweepConfig, rec: ProjectRecord) -> ProjectRecord:
     if project.language == "python":
         return run_python_suite(project, tests, cfg.limits, cfg.test_timeout_s, rec)
+    if project.language == "javascript":
+        from tenfold.projecttest.runner_js import run_js_suite
+
+        return run_js_suite(project, tests, None, cfg.test_timeout_s, rec)
     rec.reason = f"the {project.language} lane is not available in this build"
     return rec
 

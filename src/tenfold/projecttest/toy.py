@@ -82,3 +82,37 @@ def write_toy_project(root: Path, name: str = "calc") -> Project:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return load_project(base, "python", name=name, source="toy")
+
+
+SHAPES = {
+    "area.js": (
+        "export function square(a) {\n  return a * a;\n}\n\n"
+        "export function rect(a, b) {\n  if (a < 0 || b < 0) {\n    throw new Error('negative side');\n  }\n"
+        "  return a * b;\n}\n"
+    ),
+    "perimeter.js": "import { rect } from './area.js';\n\nexport function rectPerimeter(a, b) {\n"
+    "  return rect(1, 1) * 2 * (a + b);\n}\n",
+}
+
+JS_REPLIES = {
+    "A": "```javascript\nimport { square, rect } from './area.js';\nimport { rectPerimeter } from './perimeter.js';\n\n"
+    "test('square', () => { expect(square(3)).toBe(9); });\n"
+    "test('rect', () => { expect(rect(2, 3)).toBe(6); });\n"
+    "test('rect negative', () => { expect(() => rect(-1, 2)).toThrow('negative side'); });\n"
+    "test('perimeter', () => { expect(rectPerimeter(2, 3)).toBe(10); });\n```\n",
+    "B": "```javascript\nimport { square } from './geometry.js';\n\n"
+    "test('square', () => { expect(square(2)).toBe(4); });\n```\n",
+    "C": "```javascript\nimport { square, rect } from './area.js';\n\n"
+    "test('square', () => { expect(square(3)).toBe(9); });\n"
+    "test('square wrong', () => { expect(square(2)).toBe(5); });\n"
+    "test('rect', () => { expect(rect(2, 3)).toBe(6); });\n"
+    "test('rect wrong', () => { expect(rect(2, 2)).toBe(5); });\n```\n",
+}
+
+
+def write_js_toy_project(root: Path, name: str = "shapes") -> Project:
+    base = Path(root) / name
+    base.mkdir(parents=True, exist_ok=True)
+    for rel, text in SHAPES.items():
+        (base / rel).write_text(text)
+    return load_project(base, "javascript", name=name, source="toy")

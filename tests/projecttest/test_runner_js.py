@@ -1,0 +1,54 @@
+"""The JavaScript lane (Jest) on a toy project with known outcomes; skipped where node or Jest is not installed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tenfold.projecttest.metrics import aggregate
+from tenfold.projecttest.project import fingerprint
+from tenfold.projecttest.prompt import extract_tests
+from tenfold.projecttest.runner_js import _configs, installed_node_modules, run_js_suite
+from tenfold.projecttest.toy import JS_REPLIES, write_js_toy_project
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or installed_node_modules() is None,
+    reason="node or Jest not installed (make setup installs Jest where npm exists)",
+)
+
+
+@pytest.fixture(scope="module")
+def shapes(tmp_path_factory):
+    return write_js_toy_project(tmp_path_factory.mktemp("js"))
+
+
+def test_metric_identities_and_taxonomy(shapes):
+    before = fingerprint(shapes.root)
+    recs = {k: run_js_suite(shapes, extract_tests(JS_REPLIES[k], shapes)) for k in "ABC"}
+    assert fingerprint(shapes.root) == before
+    a, b, c = recs["A"], recs["B"], recs["C"]
+    assert (a.executable, a.n_tests, a.n_passed, a.line_coverage, a.branch_coverage) == (True, 4, 4, 1.0, 1.0)
+    assert not b.executable and b.categories() == {"import": 1} and "geometry.js" in b.reason
+    assert (c.n_tests, c.n_passed) == (4, 2) and c.categories() == {"assertion": 2}
+    agg = aggregate([a, b, c])
+    assert agg["executability"] == pytest.approx(2 / 3) and agg["correctness"] == 0.5
+
+
+def test_coverage_equals_jests_own_summary(shapes, tmp_path):
+    """Our rates are Jest's: run Jest directly on the same suite and compare with its text summary's percentages."""
+    (test,) = extract_tests(JS_REPLIES["C"], shapes)
+    ours = run_js_suite(shapes, [test])
+    modules = installed_node_modules()
+    work = tmp_path / shapes.name
+    shutil.copytree(shapes.root, work)
+    for name, text in _configs(modules, 10).items():
+        (work / name).write_text(text)
+    (work / test.path).write_text(test.text)
+    subprocess.run(["node", str(modules / "jest" / "bin" / "jest.js"), "--config", "jest.config.cjs", "--ci"],
+                   cwd=work, capture_output=True, timeout=120)  # fmt: skip
+    total = json.loads((tmp_path / "coverage" / "coverage-summary.json").read_text())["total"]
+    assert ours.line_coverage * 100 == pytest.approx(total["lines"]["pct"], abs=0.01)
+    assert ours.branch_coverage * 100 == pytest.approx(total["branches"]["pct"], abs=0.01)
