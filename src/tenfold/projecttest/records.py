@@ -47,6 +47,8 @@ class ProjectRecord:
     line_coverage: float = 0.0
     """covered statements / statements of the project's sources, in [0, 1]; 0 if not executable."""
     branch_coverage: float = 0.0
+    mutation_score: float | None = None
+    """killed / mutants (Python lane, when the sweep asks for it); None when not measured."""
     cascades: dict[str, int] = field(default_factory=dict)
     """root cause → number of tests it failed (only causes shared by two or more tests)."""
     prompt_tokens: int = 0

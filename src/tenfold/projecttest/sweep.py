@@ -37,13 +37,22 @@ class SweepConfig:
     """projects run at once (threads; each suite runs in its own subprocess)."""
     test_timeout_s: float = 10.0
     """per-test timeout."""
+    mutation: bool = False
+    """also measure the mutation score of each executable Python suite (about a second per mutant)."""
+    max_mutants: int = 40
+    """mutants per project (sampled with a fixed seed above this)."""
     limits: Limits = field(default_factory=Limits)
     """wall, CPU, memory and file-size limits of each suite run."""
 
 
 def run_suite(project: Project, tests: list[TestFile], cfg: SweepConfig, rec: ProjectRecord) -> ProjectRecord:
     if project.language == "python":
-        return run_python_suite(project, tests, cfg.limits, cfg.test_timeout_s, rec)
+        rec = run_python_suite(project, tests, cfg.limits, cfg.test_timeout_s, rec)
+        if cfg.mutation and rec.executable and rec.n_passed:
+            from tenfold.projecttest.mutation import mutation_score
+
+            rec.mutation_score = mutation_score(project, tests, cfg.max_mutants, min(cfg.test_timeout_s, 5.0))["score"]
+        return rec
     if project.language == "javascript":
         from tenfold.projecttest.runner_js import run_js_suite
 
