@@ -28,6 +28,7 @@ _COLLECTED = {0, 1}
 
 
 def _junit(path: Path) -> list[TestOutcome]:
+    """Test outcomes from a JUnit XML report (pytest's, or the JUnit console launcher's)."""
     if not path.exists():
         return []
     out = []
@@ -38,6 +39,9 @@ def _junit(path: Path) -> list[TestOutcome]:
             if child.tag in ("failure", "error"):
                 outcome = "failed" if child.tag == "failure" else "error"
                 message = _exception_line(child.get("message", ""), child.text or "")
+                kind = (child.get("type") or "").rsplit(".", 1)[-1]  # JUnit's XML names the exception type apart
+                if kind and kind not in message:
+                    message = f"{kind}: {message}"
                 break
             if child.tag == "skipped":
                 outcome, message = "skipped", child.get("message", "")

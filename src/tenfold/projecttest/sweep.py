@@ -57,6 +57,10 @@ def run_suite(project: Project, tests: list[TestFile], cfg: SweepConfig, rec: Pr
         from tenfold.projecttest.runner_js import run_js_suite
 
         return run_js_suite(project, tests, None, cfg.test_timeout_s, rec)
+    if project.language == "java":
+        from tenfold.projecttest.runner_java import run_java_suite
+
+        return run_java_suite(project, tests, None, cfg.test_timeout_s, rec)
     rec.reason = f"the {project.language} lane is not available in this build"
     return rec
 

@@ -116,3 +116,37 @@ def write_js_toy_project(root: Path, name: str = "shapes") -> Project:
     for rel, text in SHAPES.items():
         (base / rel).write_text(text)
     return load_project(base, "javascript", name=name, source="toy")
+
+
+CALC_JAVA = {
+    "Calc.java": "package calc;\n\npublic class Calc {\n    public int add(int a, int b) { return a + b; }\n\n"
+    '    public int div(int a, int b) {\n        if (b == 0) {\n            throw new ArithmeticException("zero");\n'
+    "        }\n        return a / b;\n    }\n}\n",
+    "Stats.java": "package calc;\n\npublic class Stats {\n    public static int sum(int[] xs) {\n"
+    "        Calc c = new Calc();\n        int s = 0;\n        for (int x : xs) {\n            s = c.add(s, x);\n"
+    "        }\n        return s;\n    }\n}\n",
+}
+
+_JAVA_HEAD = (
+    "package calc;\n\nimport org.junit.jupiter.api.Test;\nimport static org.junit.jupiter.api.Assertions.*;\n\n"
+    "public class CalcTest {\n"
+)
+JAVA_REPLIES = {
+    "A": "```java\n" + _JAVA_HEAD + "    @Test void add() { assertEquals(5, new Calc().add(2, 3)); }\n"
+    "    @Test void div() { assertEquals(2, new Calc().div(4, 2)); }\n"
+    "    @Test void divZero() { assertThrows(ArithmeticException.class, () -> new Calc().div(1, 0)); }\n"
+    "    @Test void sum() { assertEquals(6, Stats.sum(new int[] {1, 2, 3})); }\n}\n```\n",
+    "B": "```java\n" + _JAVA_HEAD + "    @Test void mul() { assertEquals(6, new Calc().mul(2, 3)); }\n}\n```\n",
+    "C": "```java\n" + _JAVA_HEAD + "    @Test void add() { assertEquals(5, new Calc().add(2, 3)); }\n"
+    "    @Test void addWrong() { assertEquals(6, new Calc().add(2, 3)); }\n"
+    "    @Test void div() { assertEquals(2, new Calc().div(4, 2)); }\n"
+    "    @Test void divWrong() { assertEquals(3, new Calc().div(4, 2)); }\n}\n```\n",
+}
+
+
+def write_java_toy_project(root: Path, name: str = "calcj") -> Project:
+    base = Path(root) / name
+    base.mkdir(parents=True, exist_ok=True)
+    for rel, text in CALC_JAVA.items():
+        (base / rel).write_text(text)
+    return load_project(base, "java", name=name, source="toy")
