@@ -48,3 +48,30 @@ def test_bad_input(tmp_path):
         call("score", tmp_path / "nothing")
     with pytest.raises(UserError, match="unknown scenario"):
         call("run", "--generator", "replay", "--scenarios", "magic", "--out-dir", tmp_path / "r")
+
+
+@pytest.mark.smoke
+def test_cli_subprocess(cli, tmp_path):
+    from tests.conftest import assert_one_line_error
+
+    assert "blackjack" in cli("projecttest", "projects", "list", check=True).stdout
+    toy = write_toy_project(tmp_path / "projects")
+    src = tmp_path / "replies.jsonl"
+    src.write_text(json.dumps({"project": "calc", "reply": REPLIES["C"]}) + "\n")
+    out = cli("projecttest", "run", "--generator", "replay", "--source", src, "--project-dir", toy.root,
+              "--scenarios", "vanilla", "--out-dir", tmp_path / "run", check=True).stdout  # fmt: skip
+    assert "replay:replies.jsonl on 1 projects" in out
+    (row,) = json.loads(cli("projecttest", "score", tmp_path / "run", "--json", check=True).stdout)
+    assert row["correctness"] == 0.5 and row["executability"] == 1.0
+    assert_one_line_error(cli("projecttest", "run", "--generator", "replay", "--lang", "cobol", "--out-dir", tmp_path),
+                          "unknown language 'cobol'")  # fmt: skip
+
+
+@pytest.mark.smoke
+def test_reproduce_test_preset(cli, tmp_path):
+    out = tmp_path / "report"
+    cli("reproduce", "projecttest", "--preset", "test", "--out", out, check=True)
+    (run_dir,) = (out / "projecttest").glob("projecttest__test__seed0__*")
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert all(summary[k]["holds"] is True for k in ("metrics", "cascade", "manual_fix", "isolation"))
+    assert "(in progress)" in (out / "report.md").read_text()

@@ -131,7 +131,7 @@ class SystemSpec:
     name: str
     paper: Paper | None
     summary: str
-    status: Literal["built", "planned", "core"] = "built"
+    status: Literal["built", "in progress", "planned", "core"] = "built"
     cli: str | None = None
     """``"module:function"``; the function adds the system's sub-commands to an argparse sub-parser."""
     reproduce: str | None = None

@@ -40,7 +40,8 @@ def _status(entry: ReportEntry) -> str:
     if entry.reproduction is not None:
         held = sum(r.holds is True for r in entry.reproduction.results)
         judged = sum(r.holds is not None for r in entry.reproduction.results)
-        return f"{held}/{judged} claims hold"
+        progress = " (in progress)" if entry.spec.status == "in progress" else ""
+        return f"{held}/{judged} claims hold{progress}"
     return entry.skipped or entry.spec.status
 
 

@@ -1,0 +1,45 @@
+"""Presets of the ProjectTest reproduction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenfold.common.config import select_preset
+
+
+@dataclass(frozen=True)
+class ProjectTestConfig:
+    """What ``tenfold reproduce projecttest`` runs."""
+
+    projects: tuple[str, ...] = ("slugify", "thefuzz")
+    """carved Python projects for the LLM sweep (the smallest two: their prompts fit SmolLM2's 8k context)."""
+    model: str = "smollm2"
+    """the local model of the LLM sweep (``hf`` generator); empty skips the sweep."""
+    max_new_tokens: int = 384
+    """completion budget per generation (CPU decoding is ~10 tokens/s for SmolLM2)."""
+    self_fix_rounds: int = 1
+    """the paper's one round of self-fixing."""
+    test_timeout_s: float = 5.0
+    """per-test timeout of generated suites."""
+    mutation: bool = True
+    """mutation score of the toy suites (an extra column)."""
+    max_mutants: int = 20
+    """mutants per project."""
+    workers: int = 1
+    """projects at once."""
+
+
+PRESETS = {
+    "test": lambda: ProjectTestConfig(projects=(), model="", mutation=False),
+    "quick": ProjectTestConfig,
+    "paper": lambda: ProjectTestConfig(
+        projects=("slugify", "thefuzz", "blackjack", "limitholdem", "leducholdem"),
+        max_new_tokens=2048,
+        max_mutants=40,
+        test_timeout_s=10.0,
+    ),
+}
+
+
+def projecttest_config(preset: str) -> ProjectTestConfig:
+    return select_preset(PRESETS, preset)
