@@ -42,6 +42,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_lm.py
 	$(BIN)/python benchmarks/bench_zweistein.py
 	$(BIN)/python benchmarks/bench_aac.py
+	$(BIN)/python benchmarks/bench_projecttest.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
