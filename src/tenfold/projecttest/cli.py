@@ -42,7 +42,10 @@ def register(sub) -> None:
     p.add_argument("--workers", type=int, default=1, help="projects at once (default 1)")
     p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
     p.add_argument("--max-new-tokens", type=int, default=1024, help="hf: completion budget (default 1024)")
+    p.add_argument("--search-time", type=int, default=10, help="pynguin: seconds of search per module (default 10)")
     p.add_argument("--out-dir", type=Path, required=True, help="run directory (re-run the command to resume)")
+
+    add_command(inner, "setup-pynguin", _setup_pynguin, "install Pynguin into its own venv in the cache (PyPI)")
 
     p = add_command(inner, "score", _score, "the paper's metrics per language and scenario from a run")
     p.add_argument("results", type=Path, help="a run directory or its records.jsonl")
@@ -108,6 +111,8 @@ def _generator(args: argparse.Namespace):
         return cls(args.model, base_url=args.base_url)
     if args.generator == "hf":
         return cls(args.model or "smollm2", max_new_tokens=args.max_new_tokens)
+    if args.generator == "pynguin":
+        return cls(search_time_s=args.search_time)
     if not args.source:
         raise UserError("--generator replay needs --source (a directory of replies or a replies.jsonl)")
     return cls(args.source)
@@ -132,6 +137,13 @@ def _run(args: argparse.Namespace) -> int:
     from tenfold.common.tables import print_table
 
     print_table(*format_rows(score_rows(records)), title=f"{generator.name} on {len(projects)} projects")
+    return 0
+
+
+def _setup_pynguin(args: argparse.Namespace) -> int:
+    from tenfold.projecttest.pynguin_gen import ensure_pynguin
+
+    print(f"pynguin: {ensure_pynguin()}")
     return 0
 
 

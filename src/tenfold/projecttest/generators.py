@@ -14,7 +14,7 @@ import os
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
@@ -32,6 +32,8 @@ class Reply:
     latency_s: float = 0.0
     error: str = ""
     """why there is no reply (HTTP error, timeout, prompt too long, ...); empty on success."""
+    files: list[tuple[str, str]] = field(default_factory=list)
+    """test files given as (path, text) instead of a reply to extract (search-based generators such as Pynguin)."""
     truncated: bool = False
     """the reply hit the completion budget (finish_reason ``length``): recorded, since it silently cuts suites."""
 
@@ -186,6 +188,15 @@ GENERATORS: Registry = Registry("generator")
 GENERATORS.register("openai", OpenAIChat, "an OpenAI-compatible chat-completions endpoint (--model, --base-url)")
 GENERATORS.register("hf", HFChat, "a local transformers model (--model smollm2 or a directory)")
 GENERATORS.register("replay", Replay, "stored replies (--source DIR or replies.jsonl)")
+
+
+def _pynguin(**kwargs):
+    from tenfold.projecttest.pynguin_gen import PynguinGenerator
+
+    return PynguinGenerator(**kwargs)
+
+
+GENERATORS.register("pynguin", _pynguin, "Pynguin search-based generation, the non-LLM baseline (Python)")
 
 
 def make_generator(kind: str, **kwargs) -> Generator:

@@ -77,6 +77,10 @@ def _score(project: Project, reply: Reply, generator: str, scenario: str, cfg: S
     if reply.error:
         rec.reason = f"generator: {reply.error}"
         return rec, []
+    if reply.files:
+        return run_suite(project, [TestFile(p, t) for p, t in reply.files], cfg, rec), [
+            TestFile(p, t) for p, t in reply.files
+        ]
     try:
         tests = extract_tests(reply.text, project)
     except NoCodeError as e:
@@ -89,7 +93,8 @@ def evaluate_project(project: Project, generator: Generator, cfg: SweepConfig) -
     """All scenarios for one project; returns the records and the replies to store."""
     before = fingerprint(project.root)
     messages = build_messages(project)
-    reply = generator.generate(messages, project.name)
+    search = getattr(generator, "generate_for_project", None)  # search-based generators read the project itself
+    reply = search(project) if search else generator.generate(messages, project.name)
     vanilla, tests = _score(project, reply, generator.name, "vanilla", cfg)
     records = [vanilla]
     stored = {"project": project.name, "reply": reply.text, "error": reply.error}
