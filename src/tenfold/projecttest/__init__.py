@@ -58,6 +58,12 @@ SYSTEM = SystemSpec(
         ),
         Claim("mutation", "mutation score (extra column)", "— (not in the paper)", _RUN),
         Claim(
+            "pynguin",
+            "Pynguin (search-based, non-LLM) on the same carved projects",
+            "Pynguin is the paper's Python non-LLM peer; EvoSuite Java LC/BC 55/57 (v5 Table 11)",
+            _RUN,
+        ),
+        Claim(
             "llm_sweep",
             "SmolLM2-135M on carved Python projects: vanilla, manual fix, self-fix",
             "Python, 20 projects, CR/ER/LC/BC: Claude 3.5 64/70/51/47, GPT-4 Turbo 47/65/40/36, "

@@ -27,16 +27,19 @@ class ProjectTestConfig:
     """mutants per project."""
     workers: int = 1
     """projects at once."""
+    pynguin_search_s: int = 10
+    """Pynguin's search time per module (0 skips the Pynguin row; it runs only where Pynguin is installed)."""
 
 
 PRESETS = {
-    "test": lambda: ProjectTestConfig(projects=(), model="", mutation=False),
+    "test": lambda: ProjectTestConfig(projects=(), model="", mutation=False, pynguin_search_s=0),
     "quick": ProjectTestConfig,
     "paper": lambda: ProjectTestConfig(
         projects=("slugify", "thefuzz", "blackjack", "limitholdem", "leducholdem"),
         max_new_tokens=2048,
         max_mutants=40,
         test_timeout_s=10.0,
+        pynguin_search_s=60,
     ),
 }
 

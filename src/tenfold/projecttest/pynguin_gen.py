@@ -71,7 +71,7 @@ class PynguinGenerator:
                     continue
                 module = f"{project.name}." + rel[:-3].replace("/", ".")
                 cmd = [str(exe), "--project-path", str(box.tmp), "--module-name", module, "--output-path", str(out),
-                       "--maximum-search-time", str(self.search_time_s), "--seed", str(self.seed), "-q"]  # fmt: skip
+                       "--maximum-search-time", str(self.search_time_s), "--seed", str(self.seed)]  # fmt: skip
                 limits = Limits(wall_s=self.search_time_s * 4 + 60, cpu_s=self.search_time_s * 4 + 60)
                 res = box.run(cmd, limits, extra_env={"PYNGUIN_DANGER_AWARE": "1"})
                 if res.returncode != 0:

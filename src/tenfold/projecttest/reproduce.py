@@ -164,7 +164,28 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/projec
             )
         )
         plot_taxonomy(records, run.path / "taxonomy.png")
+    if cfg.projects and cfg.pynguin_search_s:
+        results.append(_pynguin_row(claims["pynguin"], cfg, run.path))
     summary = {r.claim.id: {"ours": r.ours, "holds": r.holds} for r in results}
     run.write_summary(summary | {"llm_table": table})
     plots = [p for p in [run.path / "taxonomy.png"] if p.exists()]
     return Reproduction("projecttest", preset, seed, results, [run.path], plots, time.perf_counter() - t0)
+
+
+def _pynguin_row(claim, cfg: ProjectTestConfig, run_path: Path) -> ClaimResult:
+    """Pynguin, the paper-era non-LLM baseline, on the same carved projects (when it is installed)."""
+    from tenfold.projecttest.data import carved_projects
+    from tenfold.projecttest.pynguin_gen import HINT, PynguinGenerator, pynguin_executable
+
+    if pynguin_executable() is None:
+        return ClaimResult(claim, f"not run: Pynguin is not installed ({HINT})", None)
+    gen = PynguinGenerator(search_time_s=cfg.pynguin_search_s)
+    records = run_sweep(carved_projects(cfg.projects), gen, run_path / "pynguin-sweep", SweepConfig(("vanilla",)))
+    agg = aggregate(records)
+    return ClaimResult(
+        claim,
+        f"CR {100 * agg['correctness']:.0f} / ER {100 * agg['executability']:.0f} / LC {100 * agg['line_coverage']:.0f}"
+        f" / BC {100 * agg['branch_coverage']:.0f} over {agg['projects']} projects ({gen.name} per module)",
+        None,
+        values=agg,
+    )
