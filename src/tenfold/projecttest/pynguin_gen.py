@@ -26,9 +26,10 @@ HINT = f"run `tenfold projecttest setup-pynguin` (pip installs pynguin=={VERSION
 
 
 def pynguin_executable() -> Path | None:
-    venv = cache_dir("projecttest", "pynguin-venv") / "bin" / "pynguin"
-    if venv.exists():
-        return venv
+    """Where ``make setup`` puts Pynguin (``<venv>/pynguin``), else the cache venv, else ``PATH``."""
+    for venv in (Path(sys.prefix) / "pynguin", cache_dir("projecttest", "pynguin-venv")):
+        if (venv / "bin" / "pynguin").exists():
+            return venv / "bin" / "pynguin"
     found = shutil.which("pynguin")
     return Path(found) if found else None
 
