@@ -89,7 +89,7 @@ def _projects(args: argparse.Namespace):
 
     check_language(args.lang)
     if args.project_dir:
-        return [load_project(d, args.lang) for d in args.project_dir]
+        return [load_project(d, args.lang, allow_empty=True) for d in args.project_dir]
     if args.dataset:
         return load_official(args.dataset, args.lang)
     if args.lang != "python":

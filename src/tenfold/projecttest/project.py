@@ -74,14 +74,17 @@ def detect_language(root: Path) -> str:
     return lang
 
 
-def load_project(root: str | Path, language: str | None = None, name: str | None = None, **meta) -> Project:
-    """A project from a directory. An empty project (no source files of its language) is an error."""
+def load_project(
+    root: str | Path, language: str | None = None, name: str | None = None, allow_empty: bool = False, **meta
+) -> Project:
+    """A project from a directory. An empty project (no source files of its language) is an error, unless
+    ``allow_empty`` (a sweep records it with its reason instead)."""
     root = Path(root)
     if not root.is_dir():
         raise UserError(f"project directory '{root}' does not exist")
     language = check_language(language) if language else detect_language(root)
     files = source_files(root, language)
-    if not files:
+    if not files and not allow_empty:
         raise UserError(f"project '{root}' has no {language} source files")
     return Project(name or root.name, language, root, files, dict(meta))
 

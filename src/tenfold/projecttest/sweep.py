@@ -91,6 +91,10 @@ def _score(project: Project, reply: Reply, generator: str, scenario: str, cfg: S
 
 def evaluate_project(project: Project, generator: Generator, cfg: SweepConfig) -> tuple[list[ProjectRecord], dict]:
     """All scenarios for one project; returns the records and the replies to store."""
+    if not project.files:
+        why = "empty project: no source files"
+        empty = [ProjectRecord(project.name, project.language, generator.name, s, reason=why) for s in cfg.scenarios]
+        return empty, {"project": project.name, "reply": "", "error": "empty project"}
     before = fingerprint(project.root)
     messages = build_messages(project)
     search = getattr(generator, "generate_for_project", None)  # search-based generators read the project itself
