@@ -53,3 +53,28 @@ def test_carve_follows_imports_and_rewrites_them(wheel, tmp_path):
     assert out.stdout.strip() == "(2, 7)"
     again = carve(CarveSpec("war", "pkg==1.0", "pkg.games.war"), tmp_path / "projects")  # reuses the carve
     assert again.files == project.files
+
+
+def test_carve_js_takes_the_relative_import_closure(tmp_path, monkeypatch):
+    import io
+    import tarfile
+
+    from tenfold.projecttest.carve import NpmCarveSpec, carve_js
+
+    files = {
+        "package/src/entry.js": 'import helper from "./util/helper.js";\nexport default (x) => helper(x) + 1;\n',
+        "package/src/util/helper.js": 'import sq from "../square";\nexport default (x) => sq(x);\n',
+        "package/src/square.js": "export default (x) => x * x;\n",
+        "package/src/unrelated.js": "export const y = 2;\n",
+    }
+    tgz = tmp_path / "pkg-1.0.0.tgz"
+    with tarfile.open(tgz, "w:gz") as t:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    monkeypatch.setattr(carve_mod, "npm_download", lambda package: tgz)
+    project = carve_js(NpmCarveSpec("entry", "pkg@1.0.0", ("src/entry.js",)), tmp_path / "projects")
+    assert project.language == "javascript"
+    assert project.files == ("src/entry.js", "src/square.js", "src/util/helper.js")  # not unrelated.js

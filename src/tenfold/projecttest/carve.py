@@ -12,6 +12,8 @@ whose name is its package, as in the official dataset. Third-party imports (nump
 from __future__ import annotations
 
 import ast
+import posixpath
+import re
 import shutil
 import subprocess
 import sys
@@ -185,3 +187,73 @@ def carve(spec: CarveSpec, root: Path | None = None) -> Project:
     shutil.rmtree(target, ignore_errors=True)
     tmp.rename(target)
     return load_project(target, "python", name=spec.name, source=spec.requirement)
+
+
+# -- JavaScript: closures of ES modules from pinned npm packages ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NpmCarveSpec:
+    name: str
+    package: str
+    """a pinned npm package, ``name@version``."""
+    entries: tuple[str, ...]
+    """files inside the package whose relative-import closure is the project (``src/ckmeans.js``)."""
+    note: str = ""
+
+
+CARVED_JS = {
+    s.name: s
+    for s in (
+        NpmCarveSpec("ckmeans", "simple-statistics@7.8.3", ("src/ckmeans.js",), "Ckmeans.1d.dp clustering (closure)"),
+        NpmCarveSpec("t_test", "simple-statistics@7.8.3", ("src/t_test.js", "src/t_test_two_sample.js"), "t tests"),
+    )
+}
+"""JavaScript projects: the official dataset's simple-statistics projects are closures of these files."""
+
+_JS_IMPORT = re.compile(r"""(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|require\(\s*['"](\.[^'"]+)['"]\s*\)""")
+
+
+def npm_download(package: str) -> Path:
+    folder = cache_dir("projecttest", "downloads", package.replace("/", "_").replace("@", "-").lstrip("-"))
+    found = sorted(folder.glob("*.tgz"))
+    if found:
+        return found[0]
+    if not shutil.which("npm"):
+        raise UserError(f"carving {package} needs npm (Debian: apt-get install npm)")
+    proc = subprocess.run(["npm", "pack", package, "--silent", "--pack-destination", str(folder)],
+                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    found = sorted(folder.glob("*.tgz"))
+    if proc.returncode != 0 or not found:
+        raise UserError(f"could not download {package} from npm: {proc.stderr.strip()[-200:]}")
+    return found[0]
+
+
+def carve_js(spec: NpmCarveSpec, root: Path | None = None) -> Project:
+    """The relative-import closure of ``spec.entries``, copied with its folder layout into ``root/<name>/``."""
+    root = Path(root) if root is not None else cache_dir("projecttest", "projects", "javascript")
+    target = root / spec.name
+    if (target / ".carved").exists():
+        return load_project(target, "javascript", name=spec.name, source=spec.package)
+    with tarfile.open(npm_download(spec.package)) as t:
+        files = {m.name.split("/", 1)[1]: t.extractfile(m).read().decode()  # type: ignore[union-attr]
+                 for m in t.getmembers() if m.isfile() and m.name.endswith((".js", ".mjs"))}  # fmt: skip
+    keep, frontier = set(), list(spec.entries)
+    while frontier:
+        rel = frontier.pop()
+        if rel in keep or rel not in files:
+            continue
+        keep.add(rel)
+        for m in _JS_IMPORT.finditer(files[rel]):
+            dep = posixpath.normpath(posixpath.join(posixpath.dirname(rel), m.group(1) or m.group(2)))
+            frontier.append(dep if dep.endswith((".js", ".mjs")) else dep + ".js")
+    tmp = root / f".{spec.name}.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    for rel in sorted(keep):
+        path = tmp / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(files[rel])
+    (tmp / ".carved").write_text(f"{spec.package} {' '.join(spec.entries)}\n")
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)
+    return load_project(target, "javascript", name=spec.name, source=spec.package)

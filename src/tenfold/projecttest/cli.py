@@ -58,10 +58,11 @@ def register(sub) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     from tenfold.common.tables import print_table
-    from tenfold.projecttest.carve import CARVED
+    from tenfold.projecttest.carve import CARVED, CARVED_JS
     from tenfold.projecttest.project import load_official
 
     rows = [[s.name, "python", s.requirement, s.module, s.note] for s in CARVED.values()]
+    rows += [[s.name, "javascript", s.package, ", ".join(s.entries), s.note] for s in CARVED_JS.values()]
     rows.append(["calc", "python", "toy (built in)", "tenfold.projecttest.toy", "known outcomes for metric tests"])
     if args.dataset:
         rows += [[p.name, p.language, "official", str(p.root), f"{len(p.files)} files"]
@@ -71,14 +72,16 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _carve(args: argparse.Namespace) -> int:
-    from tenfold.projecttest.carve import CARVED, carve
+    from tenfold.projecttest.carve import CARVED, CARVED_JS, carve, carve_js
 
-    names = args.names or list(CARVED)
-    unknown = [n for n in names if n not in CARVED]
+    known = {**{n: (carve, s) for n, s in CARVED.items()}, **{n: (carve_js, s) for n, s in CARVED_JS.items()}}
+    names = args.names or list(known)
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise UserError(f"unknown carve spec {', '.join(unknown)} (known: {', '.join(CARVED)})")
+        raise UserError(f"unknown carve spec {', '.join(unknown)} (known: {', '.join(known)})")
     for n in names:
-        p = carve(CARVED[n])
+        fn, spec = known[n]
+        p = fn(spec)
         print(f"{p.name}: {len(p.files)} files, {p.lines} lines -> {p.root}")
     return 0
 
@@ -92,13 +95,16 @@ def _projects(args: argparse.Namespace):
         return [load_project(d, args.lang, allow_empty=True) for d in args.project_dir]
     if args.dataset:
         return load_official(args.dataset, args.lang)
-    if args.lang != "python":
-        raise UserError(f"no carved {args.lang} projects yet; pass --project-dir or --dataset")
-    names = args.projects.split(",") if args.projects else list(CARVED)
-    unknown = [n for n in names if n not in CARVED]
+    from tenfold.projecttest.carve import CARVED_JS, carve_js
+
+    specs, fn = {"python": (CARVED, carve), "javascript": (CARVED_JS, carve_js)}.get(args.lang, ({}, None))
+    if fn is None:
+        raise UserError(f"no carved {args.lang} projects; pass --project-dir or --dataset")
+    names = args.projects.split(",") if args.projects else list(specs)
+    unknown = [n for n in names if n not in specs]
     if unknown:
-        raise UserError(f"unknown project {', '.join(unknown)} (known: {', '.join(CARVED)})")
-    return [carve(CARVED[n]) for n in names]
+        raise UserError(f"unknown {args.lang} project {', '.join(unknown)} (known: {', '.join(specs)})")
+    return [fn(specs[n]) for n in names]
 
 
 def _generator(args: argparse.Namespace):
