@@ -140,3 +140,24 @@ def test_replay_runs_are_identical_and_resume(toy, tmp_path):
     assert clean(tmp_path / "r1" / "records.jsonl") == clean(tmp_path / "r2" / "records.jsonl")
     again = run_sweep([toy], Replay(str(src)), tmp_path / "r1", cfg)  # resumes: nothing new to do
     assert len(again) == 2 and len((tmp_path / "r1" / "records.jsonl").read_text().splitlines()) == 2
+
+
+def test_ray_executor_gives_the_same_records(toy, tmp_path):
+    pytest.importorskip("ray")
+    src = tmp_path / "replies.jsonl"
+    other = write_toy_project(tmp_path / "more", name="calc2")
+    rows = [
+        {"project": "calc", "reply": REPLIES["C"]},
+        {"project": "calc2", "reply": REPLIES["C"].replace("calc.", "calc2.")},
+    ]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def outcomes(records):
+        return sorted((r.project, r.n_tests, r.n_passed, r.line_coverage) for r in records)
+
+    threads = run_sweep([toy, other], Replay(str(src)), tmp_path / "t", SweepConfig(("vanilla",), workers=2))
+    cfg = SweepConfig(("vanilla",), workers=2, executor="ray")
+    on_ray = run_sweep([toy, other], Replay(str(src)), tmp_path / "r", cfg)
+    assert outcomes(threads) == outcomes(on_ray)
+    assert [(p, n, k) for p, n, k, _ in outcomes(on_ray)] == [("calc", 4, 2), ("calc2", 4, 2)]
+    assert len((tmp_path / "r" / "records.jsonl").read_text().splitlines()) == 2

@@ -40,6 +40,12 @@ def register(sub) -> None:
     p.add_argument("--scenarios", default="vanilla,manual,self_fix")
     p.add_argument("--self-fix-rounds", type=int, default=1)
     p.add_argument("--workers", type=int, default=1, help="projects at once (default 1)")
+    p.add_argument(
+        "--executor",
+        choices=("threads", "ray"),
+        default="threads",
+        help="threads on this machine, or ray (the cluster at $RAY_ADDRESS, else a local Ray with --workers CPUs)",
+    )
     p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
     p.add_argument("--max-new-tokens", type=int, default=1024, help="hf: completion budget (default 1024)")
     p.add_argument("--search-time", type=int, default=10, help="pynguin: seconds of search per module (default 10)")
@@ -135,7 +141,13 @@ def _run(args: argparse.Namespace) -> int:
         raise UserError(f"unknown scenario {', '.join(bad)} (choose from {', '.join(SCENARIOS)})")
     projects = _projects(args)
     generator = _generator(args)
-    cfg = SweepConfig(scenarios, args.self_fix_rounds, args.workers, args.test_timeout)
+    cfg = SweepConfig(
+        scenarios=scenarios,
+        self_fix_rounds=args.self_fix_rounds,
+        workers=args.workers,
+        test_timeout_s=args.test_timeout,
+        executor=args.executor,
+    )
     record = {"generator": generator.name, "projects": [p.name for p in projects], "sweep": cfg}
     if not (args.out_dir / "config.json").exists():
         RunDir.create(args.out_dir, "projecttest", "custom", 0, record, path=args.out_dir)

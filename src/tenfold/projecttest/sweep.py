@@ -34,7 +34,7 @@ class SweepConfig:
     self_fix_rounds: int = 1
     """rounds of self-fixing (the paper: 1; its appendix: 3)."""
     workers: int = 1
-    """projects run at once (threads; each suite runs in its own subprocess)."""
+    """projects at once (threads; each suite runs in its own subprocess)."""
     test_timeout_s: float = 10.0
     """per-test timeout."""
     mutation: bool = False
@@ -43,6 +43,9 @@ class SweepConfig:
     """mutants per project (sampled with a fixed seed above this)."""
     limits: Limits = field(default_factory=Limits)
     """wall, CPU, memory and file-size limits of each suite run."""
+    executor: str = "threads"
+    """``threads`` on this machine, or ``ray``: one Ray task per project on the cluster at ``$RAY_ADDRESS`` (a local
+    Ray instance with ``workers`` CPUs when unset); project folders must be readable from every node."""
 
 
 def run_suite(project: Project, tests: list[TestFile], cfg: SweepConfig, rec: ProjectRecord) -> ProjectRecord:
@@ -164,13 +167,7 @@ def run_sweep(
     lock = threading.Lock()
     bar = progress(total=len(todo), desc=f"projects ({generator.name})")
 
-    def one(project: Project) -> list[ProjectRecord]:
-        try:
-            records, stored = evaluate_project(project, generator, cfg)
-        except Exception as e:  # a harness bug on one project is recorded, not fatal to the sweep
-            records = [ProjectRecord(project.name, project.language, generator.name, s, reason=f"harness: {e!r}")
-                       for s in cfg.scenarios]  # fmt: skip
-            stored = {"project": project.name, "reply": "", "error": repr(e)}
+    def save(records: list[ProjectRecord], stored: dict) -> None:
         with lock:  # one writer: whole lines, so an interrupted sweep leaves only complete records
             with rec_path.open("a") as f:
                 for r in records:
@@ -178,14 +175,52 @@ def run_sweep(
             with reply_path.open("a") as f:
                 f.write(json.dumps(stored) + "\n")
             bar.update(1)
+
+    def one(project: Project) -> list[ProjectRecord]:
+        records, stored = _evaluate_safely(project, generator, cfg)
+        save(records, stored)
         return records
 
     new: list[ProjectRecord] = []
-    with ThreadPoolExecutor(max_workers=max(1, cfg.workers)) as pool:
-        for fut in as_completed([pool.submit(one, p) for p in todo]):
-            new += fut.result()
+    if cfg.executor == "ray" and todo:
+        new = _run_on_ray(todo, generator, cfg, save)
+    else:
+        with ThreadPoolExecutor(max_workers=max(1, cfg.workers)) as pool:
+            for fut in as_completed([pool.submit(one, p) for p in todo]):
+                new += fut.result()
     bar.close()
     return done + new
+
+
+def _evaluate_safely(project: Project, generator: Generator, cfg: SweepConfig) -> tuple[list[ProjectRecord], dict]:
+    try:
+        return evaluate_project(project, generator, cfg)
+    except Exception as e:  # a harness bug on one project is recorded, not fatal to the sweep
+        records = [ProjectRecord(project.name, project.language, generator.name, s, reason=f"harness: {e!r}")
+                   for s in cfg.scenarios]  # fmt: skip
+        return records, {"project": project.name, "reply": "", "error": repr(e)}
+
+
+def _run_on_ray(todo: list[Project], generator: Generator, cfg: SweepConfig, save) -> list[ProjectRecord]:
+    """One Ray task per project; results are written by this process as they arrive (same files as threads)."""
+    import os
+
+    import ray
+
+    if not ray.is_initialized():
+        address = os.environ.get("RAY_ADDRESS")
+        kwargs = {} if address else {"num_cpus": max(1, cfg.workers)}
+        ray.init(address=address, include_dashboard=False, log_to_driver=False, **kwargs)
+    task = ray.remote(num_cpus=1)(_evaluate_safely)
+    gen_ref = ray.put(generator)  # a local model is shipped once, not once per project
+    pending = [task.remote(p, gen_ref, cfg) for p in todo]
+    new: list[ProjectRecord] = []
+    while pending:
+        ready, pending = ray.wait(pending, num_returns=1)
+        records, stored = ray.get(ready[0])
+        save(records, stored)
+        new += records
+    return new
 
 
 def load_records(path: Path) -> list[ProjectRecord]:

@@ -80,7 +80,7 @@ def write_toy_project(root: Path, name: str = "calc") -> Project:
     for rel, text in CALC.items():
         path = base / rel.split("/", 1)[1]
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(text.replace("calc.", f"{name}."))  # the package imports itself by its folder name
     return load_project(base, "python", name=name, source="toy")
 
 
