@@ -25,7 +25,9 @@ $(STAMP):
 	    jest@29.7.0 babel-jest@29.7.0 @babel/core@7 @babel/preset-env@7 || echo "npm failed: JavaScript lane off"; \
 	fi
 	# Pynguin, ProjectTest's non-LLM baseline, pins its own dependencies: it gets a venv of its own.
-	$(PYTHON) -m venv $(VENV)/pynguin && $(VENV)/pynguin/bin/pip install --quiet pynguin==0.48.0 \
+	# It imports the code under test itself, so the carved projects' imports go there too.
+	$(PYTHON) -m venv $(VENV)/pynguin \
+	  && $(VENV)/pynguin/bin/pip install --quiet pynguin==0.48.0 numpy rapidfuzz text-unidecode \
 	  || echo "pip could not install pynguin: its ProjectTest row is skipped"
 	rm -f $(VENV)/.installed-* && touch $@
 

@@ -22,6 +22,8 @@ from tenfold.projecttest.runner_js import LaneUnavailable
 from tenfold.projecttest.sandbox import Limits, Sandbox
 
 VERSION = "0.48.0"
+PROJECT_DEPS = ("numpy", "rapidfuzz", "text-unidecode")
+"""What the carved projects import: Pynguin imports the module under test in its own venv, so they go there too."""
 HINT = f"run `tenfold projecttest setup-pynguin` (pip installs pynguin=={VERSION} into the cache)"
 
 
@@ -41,7 +43,7 @@ def ensure_pynguin() -> Path:
         return found
     venv = cache_dir("projecttest", "pynguin-venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-    proc = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", f"pynguin=={VERSION}"],
+    proc = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", f"pynguin=={VERSION}", *PROJECT_DEPS],
                           capture_output=True, text=True, timeout=900)  # fmt: skip
     if proc.returncode != 0 or not (venv / "bin" / "pynguin").exists():
         raise LaneUnavailable(f"could not install pynguin ({proc.stderr.strip()[-200:]}); {HINT}")
