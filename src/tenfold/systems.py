@@ -41,22 +41,6 @@ ROADMAP: dict[str, SystemSpec] = {
             "2502.15612",
         ),
         _planned(
-            "projecttest",
-            "project-level unit-test-generation benchmark harness, Python/JS/Java",
-            "ProjectTest: A Project-level LLM Unit Test Generation Benchmark and Impact of Error Fixing Mechanisms",
-            (
-                "Yibo Wang",
-                "Congying Xia",
-                "Wenting Zhao",
-                "Jiangshu Du",
-                "Chunyu Miao",
-                "Zhongfen Deng",
-                "Philip S. Yu",
-                "Chen Xing",
-            ),
-            "2502.06556",
-        ),
-        _planned(
             "collapse",
             "recursive-training simulator + detector-weighted resampling",
             "Machine-generated text detection prevents language model collapse",

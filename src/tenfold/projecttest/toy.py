@@ -110,12 +110,16 @@ JS_REPLIES = {
 }
 
 
-def write_js_toy_project(root: Path, name: str = "shapes") -> Project:
+def _write(root: Path, name: str, files: dict[str, str], language: str) -> Project:
     base = Path(root) / name
     base.mkdir(parents=True, exist_ok=True)
-    for rel, text in SHAPES.items():
+    for rel, text in files.items():
         (base / rel).write_text(text)
-    return load_project(base, "javascript", name=name, source="toy")
+    return load_project(base, language, name=name, source="toy")
+
+
+def write_js_toy_project(root: Path, name: str = "shapes") -> Project:
+    return _write(root, name, SHAPES, "javascript")
 
 
 CALC_JAVA = {
@@ -145,8 +149,4 @@ JAVA_REPLIES = {
 
 
 def write_java_toy_project(root: Path, name: str = "calcj") -> Project:
-    base = Path(root) / name
-    base.mkdir(parents=True, exist_ok=True)
-    for rel, text in CALC_JAVA.items():
-        (base / rel).write_text(text)
-    return load_project(base, "java", name=name, source="toy")
+    return _write(root, name, CALC_JAVA, "java")
