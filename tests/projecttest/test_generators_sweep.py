@@ -161,3 +161,23 @@ def test_ray_executor_gives_the_same_records(toy, tmp_path):
     assert outcomes(threads) == outcomes(on_ray)
     assert [(p, n, k) for p, n, k, _ in outcomes(on_ray)] == [("calc", 4, 2), ("calc2", 4, 2)]
     assert len((tmp_path / "r" / "records.jsonl").read_text().splitlines()) == 2
+
+
+def test_prompt_size_is_estimated_and_an_oversized_prompt_is_refused_before_sending(toy, tmp_path):
+    from tenfold.lm.tokenization import gpt2_tokenizer
+    from tenfold.projecttest.generators import estimate_prompt_tokens
+
+    messages = build_messages(toy)
+    tok = gpt2_tokenizer()
+    n = estimate_prompt_tokens(messages)
+    assert n == sum(4 + len(tok(m["content"])["input_ids"]) for m in messages)
+    server = FakeServer([completion("unused")])
+    try:
+        reply = OpenAIChat("m", base_url=server.url, max_tokens=100, context=n + 99).generate(messages, toy.name)
+    finally:
+        server.close()
+    assert server.requests == [] and reply.prompt_tokens == n and reply.tokens_estimated
+    assert f"about {n} tokens + 100 completion tokens exceeds the {n + 99}-token context" in reply.error
+    stored = tmp_path / "replies.jsonl"
+    stored.write_text(json.dumps({"project": toy.name, "reply": REPLIES["A"]}) + "\n")
+    assert Replay(str(stored)).generate(messages, toy.name).prompt_tokens == n

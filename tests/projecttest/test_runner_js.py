@@ -52,3 +52,19 @@ def test_coverage_equals_jests_own_summary(shapes, tmp_path):
     total = json.loads((tmp_path / "coverage" / "coverage-summary.json").read_text())["total"]
     assert ours.line_coverage * 100 == pytest.approx(total["lines"]["pct"], abs=0.01)
     assert ours.branch_coverage * 100 == pytest.approx(total["branches"]["pct"], abs=0.01)
+
+
+def test_manual_fix_points_a_missing_module_at_the_file_that_exports_the_names(shapes):
+    from tenfold.projecttest.fixing import manual_fix
+    from tenfold.projecttest.prompt import TestFile
+
+    tests = extract_tests(JS_REPLIES["B"], shapes)
+    fixed, log = manual_fix(shapes, tests, run_js_suite(shapes, tests))
+    assert "from './area.js'" in fixed[0].text and log.changed_lines == 2
+    after = run_js_suite(shapes, fixed)
+    assert (after.executable, after.n_tests, after.n_passed) == (True, 1, 1)
+    # a bare specifier named like a file in a sub-folder, seen from a test in the root: a relative path to it
+    nested = TestFile("x.test.js", "const { rect } = require('area');\ntest('r', () => expect(rect(1, 2)).toBe(2));\n")
+    rec = run_js_suite(shapes, [nested])
+    (out,), _ = manual_fix(shapes, [nested], rec)
+    assert "require('./area.js')" in out.text

@@ -78,3 +78,31 @@ def test_coverage_equals_coverage_py_report(toy, tmp_path):
     ours = run_python_suite(toy, [test], LIMITS)
     assert ours.line_coverage * 100 == pytest.approx(totals["percent_statements_covered"], abs=1e-9)
     assert ours.branch_coverage * 100 == pytest.approx(totals["percent_branches_covered"], abs=1e-9)
+
+
+def test_a_fork_bomb_meets_the_process_limit(tmp_path):
+    """A suite that keeps starting processes gets EAGAIN at the limit; what it started does not outlive the run."""
+    from tenfold.projecttest.sandbox import Sandbox, isolation
+
+    script = (
+        "import subprocess, sys\n"
+        "kids = []\n"
+        "try:\n"
+        "    for _ in range(200):\n"
+        "        kids.append(subprocess.Popen(['sleep', '30']))\n"
+        "except OSError as e:\n"
+        "    print('refused', type(e).__name__)\n"
+        "print('started', len(kids))\n"
+        "print('pids', *[k.pid for k in kids])\n"
+    )
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "bomb.py").write_text(script)
+    with Sandbox(tmp_path / "p", "p") as box:
+        res = box.run([sys.executable, "bomb.py"], Limits(wall_s=60, processes=24))
+    lines = dict(line.split(" ", 1) for line in res.stdout.splitlines())
+    if isolation()["process_limit"].endswith("(not enforced for root)"):
+        pytest.skip("root without a writable pids cgroup: RLIMIT_NPROC is not enforced")
+    assert lines["refused"] in ("BlockingIOError", "PermissionError")
+    assert int(lines["started"]) < 24
+    for pid in lines["pids"].split():
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]

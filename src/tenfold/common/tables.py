@@ -67,7 +67,9 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], raw_html_c
 
 
 def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
-    """Print a table to the terminal with rich."""
+    """Print a table to the terminal with rich (up to 200 columns wide when piped, so logs keep whole cells)."""
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
@@ -76,4 +78,4 @@ def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: st
         table.add_column(h)
     for row in rows:
         table.add_row(*[v if isinstance(v, str) else fmt_num(v) for v in row])
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 200).print(table)

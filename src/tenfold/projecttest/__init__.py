@@ -28,7 +28,7 @@ SYSTEM = SystemSpec(
         "2502.06556",
     ),
     summary="project-level unit-test-generation benchmark harness, Python/JS/Java",
-    status="in progress",
+    status="built",
     cli="tenfold.projecttest.cli:register",
     reproduce="tenfold.projecttest.reproduce:reproduce",
     claims=(
@@ -65,9 +65,9 @@ SYSTEM = SystemSpec(
         ),
         Claim(
             "llm_sweep",
-            "SmolLM2-135M on carved Python projects: vanilla, manual fix, self-fix",
-            "Python, 20 projects, CR/ER/LC/BC: Claude 3.5 64/70/51/47, GPT-4 Turbo 47/65/40/36, "
-            "CodeLlama-7B 16/60/41/37",
+            "SmolLM2-135M on carved Python and JavaScript projects: vanilla, manual fix, self-fix",
+            "20 projects per language, CR/ER/LC/BC: Python Claude 3.5 64/70/51/47, CodeLlama-7B 16/60/41/37; "
+            "JavaScript Claude 3.5 65/80/59/53, CodeLlama-7B 26/85/20/14",
             _RUN,
         ),
     ),

@@ -47,7 +47,13 @@ def register(sub) -> None:
         help="threads on this machine, or ray (the cluster at $RAY_ADDRESS, else a local Ray with --workers CPUs)",
     )
     p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
-    p.add_argument("--max-new-tokens", type=int, default=1024, help="hf: completion budget (default 1024)")
+    p.add_argument("--max-new-tokens", type=int, default=1024, help="completion budget (default 1024)")
+    p.add_argument(
+        "--context",
+        type=int,
+        default=0,
+        help="openai: the model's context in tokens; larger prompts (GPT-2 BPE estimate) are refused per project",
+    )
     p.add_argument("--search-time", type=int, default=10, help="pynguin: seconds of search per module (default 10)")
     p.add_argument("--out-dir", type=Path, required=True, help="run directory (re-run the command to resume)")
 
@@ -120,7 +126,7 @@ def _generator(args: argparse.Namespace):
     if args.generator == "openai":
         if not args.model:
             raise UserError("--generator openai needs --model")
-        return cls(args.model, base_url=args.base_url)
+        return cls(args.model, base_url=args.base_url, max_tokens=args.max_new_tokens, context=args.context)
     if args.generator == "hf":
         return cls(args.model or "smollm2", max_new_tokens=args.max_new_tokens)
     if args.generator == "pynguin":

@@ -13,6 +13,9 @@ class ProjectTestConfig:
 
     projects: tuple[str, ...] = ("slugify", "thefuzz")
     """carved Python projects for the LLM sweep (the smallest two: their prompts fit SmolLM2's 8k context)."""
+    js_projects: tuple[str, ...] = ("t_test",)
+    """carved JavaScript projects for the LLM sweep, run where node and Jest are installed (generation is the cost:
+    about 2.5 minutes per project with self-fix on 2 cores)."""
     model: str = "smollm2"
     """the local model of the LLM sweep (``hf`` generator); empty skips the sweep."""
     max_new_tokens: int = 384
@@ -32,10 +35,11 @@ class ProjectTestConfig:
 
 
 PRESETS = {
-    "test": lambda: ProjectTestConfig(projects=(), model="", mutation=False, pynguin_search_s=0),
+    "test": lambda: ProjectTestConfig(projects=(), js_projects=(), model="", mutation=False, pynguin_search_s=0),
     "quick": ProjectTestConfig,
     "paper": lambda: ProjectTestConfig(
         projects=("slugify", "thefuzz", "blackjack", "limitholdem", "leducholdem"),
+        js_projects=("t_test", "ckmeans"),
         max_new_tokens=2048,
         max_mutants=40,
         test_timeout_s=10.0,

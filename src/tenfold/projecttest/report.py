@@ -19,6 +19,13 @@ PAPER_PYTHON = {
     "DeepSeek-Coder-6.7B": (37, 70, 39, 35),
     "CodeLlama-7B": (16, 60, 41, 37),
 }
+PAPER_JAVASCRIPT = {
+    # the same table, JavaScript column (theirs, not ours)
+    "Claude 3.5 Sonnet": (65, 80, 59, 53),
+    "o1": (87, 95, 87, 75),
+    "CodeLlama-7B": (26, 85, 20, 14),
+    "CodeQwen1.5-7B": (23, 35, 25, 20),
+}
 PAPER_FIXING = {
     # Claude 3.5 Sonnet, Python: vanilla → manual → self-fix (v5 Tables 3–4)
     "vanilla": (64, 70, 51, 47),
@@ -40,18 +47,22 @@ def score_rows(records: Sequence[ProjectRecord]) -> list[dict]:
     order = {"vanilla": 0, "manual": 1, "self_fix": 2}
     for (lang, gen, scen), recs in sorted(group(records).items(), key=lambda kv: (*kv[0][:2], order.get(kv[0][2], 9))):
         agg = aggregate(recs)
-        rows.append({"language": lang, "generator": gen, "scenario": scen} | agg)
+        asked = [r.prompt_tokens for r in recs if r.prompt_tokens]  # the manual scenario asks no model
+        tokens = sum(asked) / len(asked) if asked else None
+        rows.append({"language": lang, "generator": gen, "scenario": scen} | agg | {"prompt_tokens": tokens})
     return rows
 
 
 def format_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
     head = ["language", "generator", "scenario", "projects", "CR %", "ER %", "LC %", "BC %", "tests/project"]
+    head.append("prompt tokens")
     body = []
     for r in rows:
         cells = [r["language"], r["generator"], r["scenario"], str(r["projects"])]
         for key in ("correctness", "executability", "line_coverage", "branch_coverage"):
             cells.append(f"{100 * r[key]:.0f} [{100 * r[key + '_lo']:.0f}, {100 * r[key + '_hi']:.0f}]")
         cells.append(f"{r['tests']:.1f}")
+        cells.append("—" if r.get("prompt_tokens") is None else f"{r['prompt_tokens']:,.0f}")
         body.append(cells)
     return head, body
 

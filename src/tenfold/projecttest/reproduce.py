@@ -1,5 +1,6 @@
 """``tenfold reproduce projecttest``: the harness's exact checks on toy projects in every available lane, the error
-analysis and repair scenarios, and SmolLM2-135M on carved Python projects beside the paper's published numbers."""
+analysis and repair scenarios, and SmolLM2-135M on carved Python and JavaScript projects beside the paper's published
+numbers."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from tenfold.projecttest.generators import Replay, Reply
 from tenfold.projecttest.metrics import aggregate
 from tenfold.projecttest.project import fingerprint
 from tenfold.projecttest.prompt import extract_tests
-from tenfold.projecttest.report import PAPER_FIXING, PAPER_PYTHON, format_rows, plot_taxonomy, score_rows
+from tenfold.projecttest.report import (
+    PAPER_FIXING,
+    PAPER_JAVASCRIPT,
+    PAPER_PYTHON,
+    format_rows,
+    plot_taxonomy,
+    score_rows,
+)
 from tenfold.projecttest.sweep import SweepConfig, run_sweep
 from tenfold.projecttest.toy import JAVA_REPLIES, JS_REPLIES, REPLIES
 
@@ -136,40 +144,50 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/projec
         )
 
     table = ""
-    if cfg.model and cfg.projects:
-        from tenfold.projecttest.data import carved_projects
-        from tenfold.projecttest.generators import HFChat
-
-        gen = HFChat(cfg.model, max_new_tokens=cfg.max_new_tokens)
-        sweep = SweepConfig(self_fix_rounds=cfg.self_fix_rounds, workers=cfg.workers, test_timeout_s=cfg.test_timeout_s)
-        records = run_sweep(carved_projects(cfg.projects), gen, run.path / "llm-sweep", sweep)
-        rows = score_rows(records)
-        _, body = format_rows(rows)
-        table = "\n".join(" | ".join(r) for r in body)
-        van = next(r for r in rows if r["scenario"] == "vanilla")
-        paper = PAPER_PYTHON["Claude 3.5 Sonnet"]
-        results.append(
-            ClaimResult(
-                claims["llm_sweep"],
-                "; ".join(
-                    f"{r['scenario']}: CR {100 * r['correctness']:.0f} / ER {100 * r['executability']:.0f} / "
-                    f"LC {100 * r['line_coverage']:.0f} / BC {100 * r['branch_coverage']:.0f}"
-                    for r in rows
-                )
-                + f" over {van['projects']} projects ({gen.name}, {cfg.max_new_tokens} new tokens)",
-                None,
-                note=f"theirs, not ours: Claude 3.5 Sonnet Python {paper[0]}/{paper[1]}/{paper[2]}/{paper[3]}; "
-                f"manual fix {'/'.join(map(str, PAPER_FIXING['manual']))}",
-                values={"rows": rows, "tokens": [r.prompt_tokens for r in records if r.scenario == "vanilla"]},
-            )
-        )
-        plot_taxonomy(records, run.path / "taxonomy.png")
+    if cfg.model and (cfg.projects or cfg.js_projects):
+        table = _llm_rows(claims["llm_sweep"], cfg, run.path, results)
     if cfg.projects and cfg.pynguin_search_s:
         results.append(_pynguin_row(claims["pynguin"], cfg, run.path))
     summary = {r.claim.id: {"ours": r.ours, "holds": r.holds} for r in results}
     run.write_summary(summary | {"llm_table": table})
     plots = [p for p in [run.path / "taxonomy.png"] if p.exists()]
     return Reproduction("projecttest", preset, seed, results, [run.path], plots, time.perf_counter() - t0)
+
+
+def _llm_rows(claim, cfg: ProjectTestConfig, run_path: Path, results: list[ClaimResult]) -> str:
+    """SmolLM2 on the carved projects of each available lane, all three scenarios; returns the table's lines."""
+    from tenfold.projecttest.data import carved_js_projects, carved_projects
+    from tenfold.projecttest.generators import HFChat
+
+    projects = carved_projects(cfg.projects)
+    if cfg.js_projects and "javascript" in _lanes():
+        projects += carved_js_projects(cfg.js_projects)
+    gen = HFChat(cfg.model, max_new_tokens=cfg.max_new_tokens)
+    sweep = SweepConfig(self_fix_rounds=cfg.self_fix_rounds, workers=cfg.workers, test_timeout_s=cfg.test_timeout_s)
+    records = run_sweep(projects, gen, run_path / "llm-sweep", sweep)
+    rows = score_rows(records)
+    _, body = format_rows(rows)
+    langs = sorted({r["language"] for r in rows})
+    py, js = PAPER_PYTHON["Claude 3.5 Sonnet"], PAPER_JAVASCRIPT["Claude 3.5 Sonnet"]
+    results.append(
+        ClaimResult(
+            claim,
+            "; ".join(
+                f"{r['language']} {r['scenario']}: CR {100 * r['correctness']:.0f} / ER {100 * r['executability']:.0f}"
+                f" / LC {100 * r['line_coverage']:.0f} / BC {100 * r['branch_coverage']:.0f}"
+                for r in rows
+            )
+            + f" ({gen.name}, {cfg.max_new_tokens} new tokens; projects: "
+            + ", ".join(f"{lang} {sum(1 for p in projects if p.language == lang)}" for lang in langs)
+            + ")",
+            None,
+            note=f"theirs, not ours: Claude 3.5 Sonnet Python {'/'.join(map(str, py))}, JavaScript "
+            f"{'/'.join(map(str, js))}; Python manual fix {'/'.join(map(str, PAPER_FIXING['manual']))}",
+            values={"rows": rows, "tokens": {r.project: r.prompt_tokens for r in records if r.scenario == "vanilla"}},
+        )
+    )
+    plot_taxonomy(records, run_path / "taxonomy.png")
+    return "\n".join(" | ".join(r) for r in body)
 
 
 def _pynguin_row(claim, cfg: ProjectTestConfig, run_path: Path) -> ClaimResult:

@@ -6,6 +6,9 @@ Layers, all on by default:
   afterwards; the source project is never opened for writing;
 * **resource limits** (``setrlimit`` in the child): CPU seconds, address space, file size, plus a wall-clock timeout
   that kills the whole process group; stdin is ``/dev/null``, so ``input()`` raises ``EOFError`` instead of blocking;
+* **a process limit**: a ``pids`` cgroup of its own with ``pids.max`` where the cgroup tree is writable (root, as in
+  containers), else ``RLIMIT_NPROC`` (which the kernel counts per user and does not enforce for root, hence the cgroup
+  first); a fork bomb gets ``EAGAIN`` instead of taking the machine;
 * **no network**: a new, empty network namespace (``unshare -n``, or ``unshare -rn`` for non-root users) where the
   kernel allows it; always, for Python, an audit hook (``sitecustomize``) that refuses socket connections and writes,
   renames or deletions outside the sandbox.
@@ -15,6 +18,7 @@ Layers, all on by default:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import resource
@@ -73,6 +77,8 @@ class Limits:
     """address space in MiB (RLIMIT_AS); a test that allocates 10 GB gets MemoryError."""
     file_mb: int = 64
     """largest file the run may write (RLIMIT_FSIZE)."""
+    processes: int = 256
+    """processes and threads the run may hold at once (pids cgroup, else RLIMIT_NPROC over the user's current count)."""
     network: bool = False
     """allow network access (off: new network namespace where possible, and the Python audit hook)."""
 
@@ -102,21 +108,113 @@ def _unshare_prefix() -> tuple[str, ...]:
     return ()
 
 
+_PIDS_V1 = Path("/sys/fs/cgroup/pids")
+
+
+def _pids_parent() -> Path | None:
+    """A writable cgroup directory with the ``pids`` controller, or None (then RLIMIT_NPROC is the process limit).
+
+    cgroup v1 (``/sys/fs/cgroup/pids``) is used directly; on a cgroup v2 host a sub-group needs delegation, so only
+    our own v2 group is used, and only when ``pids`` is already in its ``cgroup.subtree_control``.
+    """
+    if (_PIDS_V1 / "cgroup.procs").exists() and os.access(_PIDS_V1, os.W_OK):
+        return _PIDS_V1
+    try:
+        line = next(x for x in Path("/proc/self/cgroup").read_text().splitlines() if x.startswith("0::"))
+        own = Path("/sys/fs/cgroup") / line[3:].lstrip("/")
+        if "pids" in (own / "cgroup.subtree_control").read_text().split() and os.access(own, os.W_OK):
+            return own
+    except (OSError, StopIteration):
+        pass
+    return None
+
+
+@functools.cache
+def _pids_cgroups() -> Path | None:
+    """:func:`_pids_parent` if a child group can really be made and limited here (checked once)."""
+    parent = _pids_parent()
+    if parent is None:
+        return None
+    probe = parent / f"tenfold-probe-{os.getpid()}"
+    try:
+        probe.mkdir()
+        (probe / "pids.max").write_text("8")
+        return parent
+    except OSError:
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.rmdir()
+
+
+class _ProcessLimit:
+    """A fresh pids cgroup for one run (entered by the child before exec), removed afterwards."""
+
+    def __init__(self, limit: int):
+        parent = _pids_cgroups()
+        self.path = parent / f"tenfold-{os.getpid()}-{time.monotonic_ns()}" if parent else None
+        self.limit = limit
+        if self.path is not None:
+            try:
+                self.path.mkdir()
+                (self.path / "pids.max").write_text(str(limit))
+            except OSError:
+                self.path = None
+
+    def enter(self) -> None:
+        """In the child (pre-exec): join the cgroup, or fall back to RLIMIT_NPROC."""
+        if self.path is not None:
+            (self.path / "cgroup.procs").write_text(str(os.getpid()))
+        else:
+            n = self.limit + _user_processes()
+            resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+
+    def close(self) -> None:
+        """Kill what is left in the group (children that left the process group too), then remove it."""
+        if self.path is None:
+            return
+        with contextlib.suppress(OSError, ValueError):
+            for pid in (self.path / "cgroup.procs").read_text().split():
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.kill(int(pid), signal.SIGKILL)
+        for _ in range(50):  # killed processes leave the group a moment after SIGKILL
+            try:
+                self.path.rmdir()
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
+def _user_processes() -> int:
+    """Processes (and threads) of this user now: RLIMIT_NPROC counts them all, so the budget goes on top."""
+    uid, n = os.getuid(), 0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.stat(f"/proc/{d}").st_uid == uid:
+                    n += len(os.listdir(f"/proc/{d}/task"))
+            except OSError:
+                continue
+    return n
+
+
 def isolation() -> dict[str, bool | str]:
-    """What this machine offers: a network namespace, and the always-on layers."""
-    prefix = _unshare_prefix()
+    """What this machine offers: a network namespace, a process limit, and the always-on layers."""
+    prefix, root = _unshare_prefix(), os.getuid() == 0
     return {
         "network_namespace": bool(prefix),
         "unshare": " ".join(prefix),
+        "process_limit": "pids cgroup" if _pids_cgroups() else "RLIMIT_NPROC" + " (not enforced for root)" * root,
         "python_audit_hook": True,
         "rlimits": True,
         "temporary_copy": True,
     }
 
 
-def _limit(limits: Limits):
+def _limit(limits: Limits, procs: _ProcessLimit):
     def apply() -> None:
         os.setsid()  # own process group: a timeout kills every child the tests started
+        procs.enter()
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
         mem = limits.memory_mb * 2**20
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -181,6 +279,7 @@ class Sandbox:
         limits = limits or Limits()
         prefix = () if limits.network else _unshare_prefix()
         t0 = time.perf_counter()
+        procs = _ProcessLimit(limits.processes)
         proc = subprocess.Popen(
             [*prefix, *cmd],
             cwd=self.work,
@@ -190,7 +289,7 @@ class Sandbox:
             stderr=subprocess.PIPE,
             text=True,
             errors="replace",
-            preexec_fn=_limit(limits),  # runs in the child before exec: limits apply to the tests only
+            preexec_fn=_limit(limits, procs),  # runs in the child before exec: limits apply to the tests only
         )
         try:
             out, err = proc.communicate(timeout=limits.wall_s)
@@ -199,5 +298,9 @@ class Sandbox:
             os.killpg(proc.pid, signal.SIGKILL)
             out, err = proc.communicate()
             timed_out = True
+        finally:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)  # background children the tests left behind
+            procs.close()
         notes = [] if prefix or limits.network else ["no network namespace here; Python audit hook only"]
         return RunResult(proc.returncode, out, err, time.perf_counter() - t0, timed_out, notes)

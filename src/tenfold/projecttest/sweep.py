@@ -77,6 +77,8 @@ def _score(project: Project, reply: Reply, generator: str, scenario: str, cfg: S
     )
     if reply.truncated:
         rec.notes.append("reply truncated at the completion budget")
+    if reply.tokens_estimated:
+        rec.notes.append("prompt tokens estimated with GPT-2 BPE")
     if reply.error:
         rec.reason = f"generator: {reply.error}"
         return rec, []
