@@ -80,13 +80,6 @@ ROADMAP: dict[str, SystemSpec] = {
             "2502.15543",
         ),
         _planned(
-            "flowreason",
-            "GFlowNet fine-tuning for diverse multi-step reasoning",
-            "Flow of Reasoning: Training LLMs for Divergent Problem Solving with Minimal Examples",
-            ("Fangxu Yu", "Lai Jiang", "Haoqiang Kang", "Shibo Hao", "Lianhui Qin"),
-            "2406.05673",
-        ),
-        _planned(
             "ppmarl",
             "privacy-preserving multi-agent RL: split learning + CKKS + DP",
             "PP-MARL: Efficient Privacy-Preserving Multi-Agent Reinforcement Learning for Cooperative Intelligence "

@@ -1,0 +1,157 @@
+"""``tenfold flowreason train|eval|solve``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from tenfold.common.cli import add_command, add_run_args, print_config
+from tenfold.common.config import apply_overrides
+from tenfold.common.errors import UserError
+from tenfold.flowreason.config import METHODS, TASKS
+
+
+def register(sub) -> None:
+    parser = sub.add_parser(
+        "flowreason",
+        help="Flow of Reasoning: GFlowNet fine-tuning for diverse multi-step reasoning",
+        description="Flow of Reasoning (Yu et al., arXiv 2406.05673): GFlowNet fine-tuning for diverse reasoning",
+    )
+    inner = parser.add_subparsers(dest="flowreason_command", metavar="COMMAND")
+    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
+
+    p = add_command(inner, "train", _train, "train one method on a task's training problems and evaluate it")
+    p.add_argument("--task", default="game24", help=f"one of {', '.join(TASKS)} (default game24)")
+    p.add_argument("--method", default="for", help=f"one of {', '.join(METHODS)} (default for)")
+    p.add_argument("--k", type=int, default=None, help="samples per problem at evaluation (default: the preset's)")
+    p.add_argument("--json", action="store_true")
+    add_run_args(p, out_dir_help="run directory (default runs/flowreason-<task>-<method>-s<seed>; re-run resumes)")
+
+    p = add_command(inner, "eval", _eval, "evaluate a trained run: accuracy per sample and any-of-k, distinct correct")
+    p.add_argument("run", type=Path, help="a run directory written by `tenfold flowreason train`")
+    p.add_argument("--k", type=int, default=20, help="samples per problem (default 20)")
+    p.add_argument("--split", choices=("train", "test", "both"), default="both")
+    p.add_argument("--json", action="store_true")
+
+    p = add_command(inner, "solve", _solve, "list the distinct solutions a trained policy samples for a puzzle")
+    p.add_argument("--task", default="game24", help="game24 (puzzles are given as four numbers)")
+    p.add_argument("puzzle", help='e.g. "4 7 8 8"')
+    p.add_argument("--run", type=Path, default=None, help="a trained run (default: train or load the cached FoR one)")
+    p.add_argument("--k", type=int, default=64, help="samples (default 64)")
+    p.add_argument("--seed", type=int, default=0)
+
+
+def _experiment(args: argparse.Namespace):
+    from tenfold.flowreason.config import repro_config
+    from tenfold.flowreason.experiment import ExperimentConfig
+
+    if args.task not in TASKS:
+        raise UserError(f"unknown task '{args.task}' (choose from {', '.join(TASKS)})")
+    if args.method not in METHODS:
+        raise UserError(f"unknown method '{args.method}' (choose from {', '.join(METHODS)})")
+    rc = repro_config(args.preset)
+    cfg = ExperimentConfig(replace(rc.train, task=args.task, method=args.method, seed=args.seed), rc.data, rc.eval_k)
+    cfg = apply_overrides(cfg, args.overrides)
+    if args.k:
+        cfg = replace(cfg, eval_k=args.k)
+    return cfg
+
+
+def _print_summary(summary: dict, as_json: bool) -> None:
+    from tenfold.common.tables import print_table
+
+    if as_json:
+        print(json.dumps(summary, indent=2))
+        return
+    rows = [
+        [split, f"{100 * m['sample_accuracy']:.1f}", f"{100 * m['any_accuracy']:.1f}", f"{m['distinct_correct']:.2f}"]
+        for split, m in (("train", summary["train"]), ("test", summary.get("test") or {}))
+        if m
+    ]
+    title = f"{summary['task']} / {summary['method']} (seed {summary['seed']})"
+    print_table(["problems", "accuracy per sample %", "any-of-k %", "distinct correct / problem"], rows, title=title)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from tenfold.flowreason.experiment import run_experiment
+
+    cfg = _experiment(args)
+    if args.show_config:
+        print_config(cfg)
+        return 0
+    out = args.out_dir or Path("runs") / f"flowreason-{args.task}-{args.method}-s{args.seed}"
+    outcome = run_experiment(cfg, out, progress=True)
+    _print_summary(outcome.summary, args.json)
+    print(f"run: {out}")
+    return 0
+
+
+def _load_run(run: Path):
+    import torch
+
+    from tenfold.common.rundir import RunDir
+    from tenfold.flowreason.config import DataConfig, TrainConfig
+
+    if not (run / "policy.pt").exists():
+        raise UserError(f"no trained policy in '{run}' (run `tenfold flowreason train --out-dir {run}` first)")
+    config = RunDir.open(run).read_json("config.json")["config"]
+    train = TrainConfig(**{k: v for k, v in config["train"].items() if k in TrainConfig.__dataclass_fields__})
+    data = DataConfig(**{k: v for k, v in config["data"].items() if k in DataConfig.__dataclass_fields__})
+    return train, data, torch.load(run / "policy.pt", weights_only=False)
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from tenfold.flowreason.data import split
+    from tenfold.flowreason.experiment import load_prior
+    from tenfold.flowreason.metrics import evaluate, summarise
+    from tenfold.flowreason.reward import Reward
+    from tenfold.flowreason.trainer import make_env
+
+    train_cfg, data, policy = _load_run(args.run)
+    env = make_env(train_cfg.task)
+    reward = Reward(env, load_prior(env, train_cfg), train_cfg.likelihood_weight, form=train_cfg.task)
+    train, test = split(train_cfg.task, data)
+    summary = {"task": train_cfg.task, "method": train_cfg.method, "seed": train_cfg.seed, "train": {}, "test": {}}
+    for name, problems in (("train", train), ("test", test)):
+        if args.split in (name, "both") and problems:
+            summary[name] = summarise(evaluate(env, policy, problems, args.k, reward, seed=train_cfg.seed,
+                                               progress=True))  # fmt: skip
+    _print_summary(summary, args.json)
+    return 0
+
+
+def _default_policy(seed: int):
+    """The FoR policy of the quick preset on Game24, trained once and cached."""
+    from tenfold.common.paths import cache_dir
+    from tenfold.flowreason.config import repro_config
+    from tenfold.flowreason.experiment import ExperimentConfig, run_experiment
+
+    rc = repro_config("quick")
+    cfg = ExperimentConfig(replace(rc.train, task="game24", method="for", seed=seed), rc.data, rc.eval_k)
+    out = cache_dir("flowreason") / f"solve-game24-for-s{seed}"
+    if (out / "policy.pt").exists():
+        return _load_run(out)[2]
+    print("no --run given: training the default FoR policy on Game24 once (cached) ...")
+    return run_experiment(cfg, out, progress=True).policy
+
+
+def _solve(args: argparse.Namespace) -> int:
+    from tenfold.flowreason.experiment import sample_solutions
+    from tenfold.flowreason.game24 import Game24, parse_puzzle, solvable
+
+    if args.task != "game24":
+        raise UserError(f"solve takes Game24 puzzles; for '{args.task}' use `tenfold flowreason eval RUN`")
+    puzzle = parse_puzzle(args.puzzle)
+    if not solvable(puzzle):
+        raise UserError(f"Game24 puzzle '{' '.join(map(str, puzzle))}' has no solution: no expression makes 24")
+    policy = _load_run(args.run)[2] if args.run else _default_policy(args.seed)
+    env = Game24()
+    trajs = sample_solutions(env, policy, puzzle, args.k, seed=args.seed)
+    found = sorted({env.expression(t) for t in trajs if t.correct})
+    if not found:
+        print(f"no solution found in {args.k} samples (the puzzle is solvable; try a larger --k)")
+        return 1
+    print("\n".join(found))
+    return 0

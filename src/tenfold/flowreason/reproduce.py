@@ -1,0 +1,201 @@
+"""``tenfold reproduce flowreason``: loss identities, Game24 counts, methods × tasks × seeds on 15 training problems
+(held-out problems reported separately), the exact-distribution check, and the distinct-solutions-vs-accuracy plot."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from tenfold.common.registry import ClaimResult, Reproduction
+from tenfold.common.rundir import RunDir
+from tenfold.common.seeding import seed_everything
+from tenfold.flowreason.config import ReproConfig, repro_config
+from tenfold.flowreason.experiment import ExperimentConfig, run_experiment
+from tenfold.flowreason.metrics import creativity
+
+BASELINES = ("reinforce", "ppo", "sft")
+
+
+def identities() -> dict[str, float]:
+    """The loss identities on random tensors and on an enumerable DAG (cheap; the unit tests check the same)."""
+    import itertools
+
+    from tenfold.flowreason.objectives import tb_loss, vargrad_loss
+
+    g = torch.Generator().manual_seed(0)
+    pf, r = torch.randn(8, generator=g, dtype=torch.float64), torch.randn(8, generator=g, dtype=torch.float64)
+    gap_vargrad = abs(float(vargrad_loss(pf, r)) - float(tb_loss(pf, r, -(pf - r).mean())))
+    # a 3-level tree with leaf rewards R: the flow policy makes TB zero; tempered by 2 it must use R²
+    leaves = list(itertools.product(range(3), range(2)))
+    rewards = {leaf: 1.0 + leaf[0] + 2 * leaf[1] for leaf in leaves}
+
+    def tb_at(beta_policy: float, beta_target: float) -> float:
+        total = sum(v**beta_policy for v in rewards.values())
+        log_pf = torch.tensor([math.log(rewards[lf] ** beta_policy / total) for lf in leaves], dtype=torch.float64)
+        log_r = torch.tensor([beta_target * math.log(rewards[lf]) for lf in leaves], dtype=torch.float64)
+        log_z = torch.tensor(math.log(sum(v**beta_target for v in rewards.values())), dtype=torch.float64)
+        return float(tb_loss(log_pf, log_r, log_z))
+
+    return {
+        "vargrad_vs_tb": gap_vargrad,
+        "tb_at_flow": tb_at(1, 1),
+        "tb_r2_at_r2": tb_at(2, 2),
+        "tb_r1_at_r2": tb_at(1, 2),
+    }
+
+
+def _mean(xs: list[float]) -> float:
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowreason"), seed: int = 0) -> Reproduction:
+    from tenfold.flowreason import SYSTEM
+    from tenfold.flowreason.game24 import solvable_puzzles
+
+    cfg: ReproConfig = repro_config(preset)
+    seed_everything(seed)
+    t0 = time.perf_counter()
+    run = RunDir.create(out_dir, "flowreason", preset, seed, cfg)
+    claims = {c.id: c for c in SYSTEM.claims}
+    results: list[ClaimResult] = []
+
+    ids = identities()
+    ok = ids["vargrad_vs_tb"] < 1e-6 and ids["tb_at_flow"] < 1e-12 and ids["tb_r2_at_r2"] < 1e-12
+    ok = ok and ids["tb_r1_at_r2"] > 1e-3
+    text = (f"|VarGrad − TB(log Z = −mean(log P_F − log R))| = {ids['vargrad_vs_tb']:.1e}; TB at the flow policy "
+            f"{ids['tb_at_flow']:.1e}; with β = 2: {ids['tb_r2_at_r2']:.1e} at the R² policy, {ids['tb_r1_at_r2']:.3f}"
+            " at the R policy")  # fmt: skip
+    results.append(ClaimResult(claims["identities"], text, ok, values=ids))
+
+    n_solvable = len(solvable_puzzles())
+    results.append(ClaimResult(claims["game24_solvable"], f"{n_solvable} of 1,820", n_solvable == 1362))
+
+    table: dict = {}
+    plots = []
+    for task in cfg.tasks:
+        per_seed: dict[str, list[dict]] = defaultdict(list)
+        for s in cfg.seeds:
+            evals = {}
+            for method in cfg.methods:
+                ec = ExperimentConfig(replace(cfg.train, task=task, method=method, seed=s), cfg.data, cfg.eval_k)
+                outcome = run_experiment(ec, run.path / "runs" / f"{task}-{method}-s{s}", progress=True)
+                evals[method] = outcome.train
+                row = {"train": outcome.summary["train"], "test": outcome.summary["test"],
+                       "samples": outcome.summary["samples"], "seconds": outcome.summary["train_seconds"]}  # fmt: skip
+                per_seed[method].append(row)
+                run.log(task=task, method=method, seed=s, **{f"train_{k}": v for k, v in row["train"].items()})
+            for method, c in creativity(evals).items():
+                per_seed[method][-1]["creativity"] = c
+        table[task] = {m: _aggregate(rows) for m, rows in per_seed.items()}
+        results.append(_headline(claims[f"diversity_{task}"], task, table[task], cfg))
+        if "tb" in table[task] and "for" in table[task]:
+            results.append(_ablation(claims["ablation"], task, table[task]))
+    if "game24" in cfg.tasks and cfg.exact_puzzles:
+        results.append(_exact(claims["exact_target"], cfg, run.path))
+    plot = _plot(table, run.path / "distinct_vs_accuracy.png")
+    if plot:
+        plots.append(plot)
+    run.write_summary({"table": table} | {r.claim.id: {"ours": r.ours, "holds": r.holds} for r in results})
+    return Reproduction("flowreason", preset, seed, results, [run.path], plots, time.perf_counter() - t0)
+
+
+def _aggregate(rows: list[dict]) -> dict:
+    """Means over seeds of every train/test metric, with the per-seed values kept."""
+    out: dict = {"seeds": len(rows), "samples": _mean([r["samples"] for r in rows]),
+                 "seconds": _mean([r["seconds"] for r in rows]),
+                 "creativity": _mean([r.get("creativity", 0.0) for r in rows])}  # fmt: skip
+    for split in ("train", "test"):
+        keys = rows[0][split].keys() if rows[0][split] else []
+        out[split] = {k: _mean([r[split][k] for r in rows]) for k in keys}
+        out[split + "_per_seed"] = {k: [r[split][k] for r in rows] for k in keys}
+    return out
+
+
+def _headline(claim, task: str, table: dict, cfg: ReproConfig) -> ClaimResult:
+    fr = table["for"]["train"]
+    base = {m: table[m]["train"] for m in BASELINES if m in table}
+    ratios = {m: fr["distinct_correct"] / max(b["distinct_correct"], 1e-9) for m, b in base.items()}
+    best_acc = max(b["sample_accuracy"] for b in base.values())
+    gap = 100 * (best_acc - fr["sample_accuracy"])
+    holds = all(r >= 2 for r in ratios.values()) and gap <= 5
+    parts = [_cell(m, table[m]["train"]) for m in ("for", *base)]
+    test = table["for"].get("test") or {}
+    text = (f"training problems, mean of {len(cfg.seeds)} seeds, distinct correct@{cfg.eval_k} / accuracy per sample: "
+            + "; ".join(parts) + " — FoR/baseline ratios " + ", ".join(f"{m} {r:.1f}×" for m, r in ratios.items())
+            + f"; accuracy gap to the best baseline {gap:+.1f} points")  # fmt: skip
+    if test:
+        text += ". Held-out problems: " + "; ".join(_cell(m, table[m]["test"]) for m in ("for", *base))
+    return ClaimResult(claim, text, holds, values={"ratios": ratios, "gap": gap, "table": table})
+
+
+def _cell(method: str, m: dict) -> str:
+    return f"{method} {m['distinct_correct']:.2f} distinct / {100 * m['sample_accuracy']:.1f}%"
+
+
+def _ablation(claim, task: str, table: dict) -> ClaimResult:
+    fr, tb = table["for"]["train"], table["tb"]["train"]
+    return ClaimResult(
+        claim,
+        f"{task}: FoR {fr['distinct_correct']:.2f} distinct / {100 * fr['sample_accuracy']:.0f}% vs TB without replay "
+        f"and local search {tb['distinct_correct']:.2f} / {100 * tb['sample_accuracy']:.0f}%",
+        None,
+        values={"for": fr, "tb": tb},
+    )
+
+
+def _exact(claim, cfg: ReproConfig, path: Path) -> ClaimResult:
+    """FoR on single enumerable Game24 puzzles: the L1 distance of its exact law to R^β / Z before and after."""
+    from tenfold.flowreason.experiment import load_prior
+    from tenfold.flowreason.game24 import parse_puzzle
+    from tenfold.flowreason.sampling import exact_distribution, target_l1
+    from tenfold.flowreason.trainer import Trainer, make_env
+
+    env = make_env("game24")
+    tc = replace(cfg.train, task="game24", method="for", epochs=cfg.exact_epochs, checkpoint_every=cfg.exact_epochs)
+    prior = load_prior(env, tc)
+    rows = []
+    for text in cfg.exact_puzzles:
+        p = parse_puzzle(text)
+        trainer = Trainer(env, [p], tc, prior)
+        before = exact_distribution(env, trainer.policy, p, trainer.reward)
+        state = trainer.fit(path / "exact" / f"{'-'.join(map(str, p))}.pt", progress=True)
+        after = exact_distribution(env, state.policy, p, trainer.reward)
+        rows.append({"puzzle": text, "trajectories": len(after), "correct": sum(t.correct for t, _ in after),
+                     "before": target_l1(before, tc.beta_end), "after": target_l1(after, tc.beta_end),
+                     "mass_correct": sum(q for t, q in after if t.correct)})  # fmt: skip
+    worst = max(r["after"] for r in rows)
+    text = (
+        "; ".join(
+            f"{r['puzzle']} ({r['correct']} correct of {r['trajectories']}): L1 {r['before']:.2f} → {r['after']:.3f}, "
+            f"mass on correct {r['mass_correct']:.3f}"
+            for r in rows
+        )
+        + f" (after {cfg.exact_epochs} updates, β = {tc.beta_end})"
+    )
+    return ClaimResult(claim, text, worst <= 0.1, values={"rows": rows})
+
+
+def _plot(table: dict, path: Path) -> Path | None:
+    if not table:
+        return None
+    import matplotlib.pyplot as plt
+
+    from tenfold.common.plots import save_figure
+
+    fig, grid = plt.subplots(1, len(table), figsize=(4.2 * len(table), 3.4), dpi=110, squeeze=False)
+    axes = list(grid[0])
+    for ax, (task, rows) in zip(axes, table.items(), strict=False):
+        for method, agg in rows.items():
+            xs = [100 * a for a in agg["train_per_seed"]["sample_accuracy"]]
+            ys = agg["train_per_seed"]["distinct_correct"]
+            ax.scatter(xs, ys, label=method, s=28)
+        ax.set_title(task)
+        ax.set_xlabel("accuracy per sample (%)")
+        ax.set_ylabel("distinct correct solutions / problem")
+        ax.legend(fontsize=7)
+    return save_figure(fig, path)
