@@ -32,13 +32,14 @@ SYSTEM = SystemSpec(
         Claim("game24_solvable", "solvable Game24 multisets of 1..13", "1,362 (ToT's 24.csv)", _RUN),
         Claim(
             "diversity_game24",
-            "Game24: FoR's distinct correct solutions @20 ≥ 2× REINFORCE / PPO / SFT at accuracy within 5 points",
+            "Game24, held-out problems: FoR's distinct correct @20 ≥ 2× REINFORCE / PPO / SFT, accuracy within 5 pts",
             "FoR finds more distinct correct solutions than SFT, PPO and inference-time methods (Table 2)",
             _RUN,
         ),
         Claim(
             "diversity_blocksworld",
-            "BlocksWorld: FoR's distinct correct plans @20 ≥ 2× REINFORCE / PPO / SFT at accuracy within 5 points",
+            "BlocksWorld, held-out problems: FoR's distinct correct plans @20 ≥ 2× REINFORCE / PPO / SFT, accuracy "
+            "within 5 pts",
             "FoR finds more diverse plans (Table 1)",
             _RUN,
         ),

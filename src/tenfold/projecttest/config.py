@@ -15,7 +15,9 @@ class ProjectTestConfig:
     """carved Python projects for the LLM sweep (the smallest two: their prompts fit SmolLM2's 8k context)."""
     js_projects: tuple[str, ...] = ("t_test",)
     """carved JavaScript projects for the LLM sweep, run where node and Jest are installed (generation is the cost:
-    about 2.5 minutes per project with self-fix on 2 cores)."""
+    about 1 minute per project and generation on 2 cores)."""
+    js_scenarios: tuple[str, ...] = ("vanilla", "manual")
+    """scenarios of the JavaScript projects (quick leaves out self-fix, a second generation of ~1.5 minutes)."""
     model: str = "smollm2"
     """the local model of the LLM sweep (``hf`` generator); empty skips the sweep."""
     max_new_tokens: int = 384
@@ -40,6 +42,7 @@ PRESETS = {
     "paper": lambda: ProjectTestConfig(
         projects=("slugify", "thefuzz", "blackjack", "limitholdem", "leducholdem"),
         js_projects=("t_test", "ckmeans"),
+        js_scenarios=("vanilla", "manual", "self_fix"),
         max_new_tokens=2048,
         max_mutants=40,
         test_timeout_s=10.0,

@@ -8,6 +8,7 @@ import json
 import logging
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from tenfold.common.registry import ClaimResult, Reproduction
@@ -160,11 +161,13 @@ def _llm_rows(claim, cfg: ProjectTestConfig, run_path: Path, results: list[Claim
     from tenfold.projecttest.generators import HFChat
 
     projects = carved_projects(cfg.projects)
-    if cfg.js_projects and "javascript" in _lanes():
-        projects += carved_js_projects(cfg.js_projects)
     gen = HFChat(cfg.model, max_new_tokens=cfg.max_new_tokens)
     sweep = SweepConfig(self_fix_rounds=cfg.self_fix_rounds, workers=cfg.workers, test_timeout_s=cfg.test_timeout_s)
     records = run_sweep(projects, gen, run_path / "llm-sweep", sweep)
+    if cfg.js_projects and "javascript" in _lanes():
+        js = carved_js_projects(cfg.js_projects)
+        projects += js
+        records += run_sweep(js, gen, run_path / "llm-sweep-js", replace(sweep, scenarios=cfg.js_scenarios))
     rows = score_rows(records)
     _, body = format_rows(rows)
     langs = sorted({r["language"] for r in rows})
