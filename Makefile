@@ -48,6 +48,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_zweistein.py
 	$(BIN)/python benchmarks/bench_aac.py
 	$(BIN)/python benchmarks/bench_projecttest.py
+	$(BIN)/python benchmarks/bench_flowreason.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks

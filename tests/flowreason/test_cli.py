@@ -47,5 +47,6 @@ def test_reproduce_test_preset(cli, tmp_path):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["identities"]["holds"] is True and summary["game24_solvable"]["holds"] is True
     assert set(summary["table"]) == {"game24", "blocksworld"}
+    assert summary["large"]["holds"] is None and "5 training problems" in summary["large"]["ours"]
     assert (run_dir / "distinct_vs_accuracy.png").exists()
     assert "(in progress)" in (out / "report.md").read_text()

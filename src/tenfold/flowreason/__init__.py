@@ -50,5 +50,11 @@ SYSTEM = SystemSpec(
             _RUN,
         ),
         Claim("ablation", "trajectory balance without replay and local search", "ablation (Table 5)", _RUN),
+        Claim(
+            "large",
+            "the same methods trained on 200 Game24 problems",
+            "— (the paper trains on ~15)",
+            "tenfold reproduce flowreason --preset paper",
+        ),
     ),
 )

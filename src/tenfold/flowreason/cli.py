@@ -104,14 +104,13 @@ def _load_run(run: Path):
 
 def _eval(args: argparse.Namespace) -> int:
     from tenfold.flowreason.data import split
-    from tenfold.flowreason.experiment import load_prior
     from tenfold.flowreason.metrics import evaluate, summarise
     from tenfold.flowreason.reward import Reward
     from tenfold.flowreason.trainer import make_env
 
     train_cfg, data, policy = _load_run(args.run)
     env = make_env(train_cfg.task)
-    reward = Reward(env, load_prior(env, train_cfg), train_cfg.likelihood_weight, form=train_cfg.task)
+    reward = Reward(env, None, 0.0, form=train_cfg.task)  # correctness is all evaluation needs
     train, test = split(train_cfg.task, data)
     summary = {"task": train_cfg.task, "method": train_cfg.method, "seed": train_cfg.seed, "train": {}, "test": {}}
     for name, problems in (("train", train), ("test", test)):

@@ -133,6 +133,10 @@ class ReproConfig:
     seeds: tuple[int, ...] = (0, 1, 2)
     eval_k: int = 20
     """samples per problem at evaluation (temperature 1, no ε)."""
+    rl_samples: int = 12
+    """trajectories per REINFORCE / PPO update, so that the baselines sample as many trajectories as FoR does: FoR
+    draws 4 on-policy + 16 local-search trajectories on the updates it does not replay (about 11.7 per update on
+    average in the quick runs); SFT samples none."""
     n_large: int = 0
     """problems of the extra large-training-set run (the issue's 200-problem run; 0 skips it)."""
     exact_puzzles: tuple[str, ...] = ("4 7 8 8",)
@@ -154,6 +158,8 @@ PRESETS = {
         methods=("for", "reinforce", "sft"),
         seeds=(0,),
         eval_k=4,
+        rl_samples=4,
+        n_large=5,
         exact_puzzles=("3 3 8 8",),
         exact_epochs=20,
     ),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,7 @@ def run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool = False)
     state = trainer.fit(out_dir / "checkpoint.pt", progress=progress, log=run.log)
     seconds = time.perf_counter() - t0
     torch.save(state.policy, out_dir / "policy.pt")
-    reward = Reward(env, prior, tc.likelihood_weight, form=tc.task)
+    reward = Reward(env, None, 0.0, form=tc.task)  # evaluation needs correctness only, not the likelihood term
     ev_train = evaluate(env, state.policy, train, cfg.eval_k, reward, seed=tc.seed)
     ev_test = evaluate(env, state.policy, test, cfg.eval_k, reward, seed=tc.seed) if test else []
     summary = {
@@ -98,16 +98,6 @@ def run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool = False)
     }
     run.write_summary(summary)
     return Outcome(ev_train, ev_test, summary, state.policy)
-
-
-def experiment_config(
-    task: str, method: str, seed: int, base: TrainConfig, data: DataConfig, k: int
-) -> ExperimentConfig:
-    return ExperimentConfig(replace(base, task=task, method=method, seed=seed).validate(), data, k)
-
-
-def describe(cfg: ExperimentConfig) -> dict:
-    return asdict(cfg)
 
 
 def sample_solutions(env: Environment, policy: nn.Module, problem: Any, k: int, seed: int = 0) -> list:

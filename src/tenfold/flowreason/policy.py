@@ -162,11 +162,6 @@ class TabularPolicy(nn.Module):
         return self.flows(idx)[0, 0]
 
 
-def log_probs(policy: nn.Module, problem: Any, state: Hashable, actions: list[str], temperature: float = 1.0):
-    """log P_F(· | s) over the valid actions: shape [K]."""
-    return torch.log_softmax(policy.logits(problem, state, actions) / temperature, dim=-1)
-
-
 def step_log_probs(policy: nn.Module, env: Environment, trajs: list, temperature: float = 1.0) -> list[torch.Tensor]:
     """log P_F(a_t | s_{t−1}) of every step of every trajectory, in one batched pass: a [n_i] tensor per trajectory."""
     items, chosen, sizes = [], [], []

@@ -17,7 +17,7 @@ from tenfold.common.progress import track
 from tenfold.common.registry import ClaimResult, Reproduction
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import seed_everything
-from tenfold.flowreason.config import ReproConfig, repro_config
+from tenfold.flowreason.config import ReproConfig, TrainConfig, repro_config
 from tenfold.flowreason.experiment import ExperimentConfig, load_prior, run_experiment
 from tenfold.flowreason.metrics import creativity
 from tenfold.flowreason.trainer import make_env
@@ -86,10 +86,17 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowre
             load_prior(make_env(task), replace(cfg.train, task=task, seed=s), progress=True)
     exact = [("exact", text, cfg, run.path) for text in cfg.exact_puzzles] if "game24" in cfg.tasks else []
     cells = [(t, s, m) for t in cfg.tasks for s in cfg.seeds for m in cfg.methods]
-    grid = [("grid", ExperimentConfig(replace(cfg.train, task=t, method=m, seed=s), cfg.data, cfg.eval_k),
+    grid = [("grid", ExperimentConfig(_method_config(cfg, t, m, s), cfg.data, cfg.eval_k),
              run.path / "runs" / f"{t}-{m}-s{s}") for t, s, m in cells]  # fmt: skip
-    done = list(track(pmap(_run_job, exact + grid, cfg.workers), desc="flowreason runs", total=len(exact + grid)))
-    exact_rows, outcomes = done[: len(exact)], done[len(exact) :]
+    large = [("grid", ExperimentConfig(_method_config(cfg, "game24", m, cfg.seeds[0]),
+                                       replace(cfg.data, n_train=cfg.n_large), cfg.eval_k),
+              run.path / "runs" / f"game24-{m}-large") for m in cfg.methods] if cfg.n_large else []  # fmt: skip
+    jobs = exact + grid + large
+    done = list(track(pmap(_run_job, jobs, cfg.workers), desc="flowreason runs", total=len(jobs)))
+    exact_rows, outcomes = done[: len(exact)], done[len(exact) : len(exact) + len(grid)]
+    if large:
+        rows = {job[1].train.method: summary for job, (summary, _) in zip(large, done[-len(large) :], strict=True)}
+        results.append(_large(claims["large"], rows, cfg))
 
     table: dict = {}
     plots = []
@@ -119,6 +126,12 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowre
         plots.append(plot)
     run.write_summary({"table": table} | {r.claim.id: {"ours": r.ours, "holds": r.holds} for r in results})
     return Reproduction("flowreason", preset, seed, results, [run.path], plots, time.perf_counter() - t0)
+
+
+def _method_config(cfg: ReproConfig, task: str, method: str, seed: int) -> TrainConfig:
+    """The training config of one grid cell: reward-maximising baselines get FoR's sample budget per update."""
+    n = cfg.rl_samples if method in ("reinforce", "ppo") else cfg.train.n_samples
+    return replace(cfg.train, task=task, method=method, seed=seed, n_samples=n)
 
 
 def _run_job(job: tuple) -> Any:
@@ -155,12 +168,23 @@ def _headline(claim, task: str, table: dict, cfg: ReproConfig) -> ClaimResult:
     holds = all(r >= 2 for r in ratios.values()) and gap <= 5
     shown = ", ".join(f"{m} {'∞' if math.isinf(r) else f'{r:.1f}'}×" for m, r in ratios.items())
     cells = "; ".join(_cell(m, table[m][split]) for m in ("for", *base))
+    budget = ", ".join(f"{m} {table[m]['samples']:,.0f}" for m in ("for", *base))
     text = (f"{'held-out' if split == 'test' else 'training'} problems, mean of {len(cfg.seeds)} seeds, distinct "
             f"correct@{cfg.eval_k} / accuracy per sample: {cells} — FoR/baseline ratios {shown}; accuracy gap to the "
-            f"best baseline {gap:+.1f} points")  # fmt: skip
+            f"best baseline {gap:+.1f} points; trajectories sampled in training per run: {budget}")  # fmt: skip
     if split == "test":
         text += ". Training problems: " + "; ".join(_cell(m, table[m]["train"]) for m in ("for", *base))
     return ClaimResult(claim, text, holds, values={"ratios": ratios, "gap": gap, "split": split, "table": table})
+
+
+def _large(claim, rows: dict[str, dict], cfg: ReproConfig) -> ClaimResult:
+    text = (
+        f"Game24, {cfg.n_large} training problems, seed {cfg.seeds[0]}; held-out: "
+        + "; ".join(_cell(m, s["test"]) for m, s in rows.items())
+        + "; training: "
+        + "; ".join(_cell(m, s["train"]) for m, s in rows.items())
+    )
+    return ClaimResult(claim, text, None, values=rows)
 
 
 def _cell(method: str, m: dict) -> str:

@@ -6,7 +6,7 @@ Both forms of the official code, on the prior policy's per-step log-probabilitie
 * ``blocksworld``: R = R_task + λ · Σ_t (−1 / ℓ_t)                 (R_task 100, else 10 × fraction of goal facts)
 
 λ = ``ll_weight`` (0 turns the term off: then R = R_task and the target of a tree-structured task is known in closed
-form). The tempered target is R^β: :func:`tempered` multiplies log R by β (the official code's reward temperature).
+form). The tempered target is R^β: the trainer multiplies log R by β (the official code's reward temperature).
 """
 
 from __future__ import annotations
@@ -68,11 +68,6 @@ class Reward:
         self._cache[(traj.problem, traj.key)] = value
         return value
 
-    def likelihood_term(self, traj: Trajectory) -> float:
-        if self.prior is None or not traj.steps:
-            return 0.0
-        return self._term(self.step_log_likelihoods(traj))
-
     def _term(self, ll: list[float]) -> float:
         if self.form == "game24":
             return math.exp(sum(ll) / len(ll)) ** (1 / 0.7)
@@ -85,8 +80,3 @@ class Reward:
             return self._cache[key]
         ll = self.step_log_likelihoods(traj) if self.prior is not None and traj.steps else None
         return self._store(traj, ll)
-
-
-def tempered(log_r: float | torch.Tensor, beta: float):
-    """β · log R: the target becomes ∝ R^β."""
-    return beta * log_r
