@@ -44,7 +44,7 @@ def register(sub) -> None:
 
 
 def _experiment(args: argparse.Namespace):
-    from tenfold.flowreason.config import repro_config
+    from tenfold.flowreason.config import method_config, repro_config
     from tenfold.flowreason.experiment import ExperimentConfig
 
     if args.task not in TASKS:
@@ -52,7 +52,7 @@ def _experiment(args: argparse.Namespace):
     if args.method not in METHODS:
         raise UserError(f"unknown method '{args.method}' (choose from {', '.join(METHODS)})")
     rc = repro_config(args.preset)
-    cfg = ExperimentConfig(replace(rc.train, task=args.task, method=args.method, seed=args.seed), rc.data, rc.eval_k)
+    cfg = ExperimentConfig(method_config(rc, args.task, args.method, args.seed), rc.data, rc.eval_k)
     cfg = apply_overrides(cfg, args.overrides)
     if args.k:
         cfg = replace(cfg, eval_k=args.k)
@@ -124,11 +124,11 @@ def _eval(args: argparse.Namespace) -> int:
 def _default_policy(seed: int):
     """The FoR policy of the quick preset on Game24, trained once and cached."""
     from tenfold.common.paths import cache_dir
-    from tenfold.flowreason.config import repro_config
+    from tenfold.flowreason.config import method_config, repro_config
     from tenfold.flowreason.experiment import ExperimentConfig, run_experiment
 
     rc = repro_config("quick")
-    cfg = ExperimentConfig(replace(rc.train, task="game24", method="for", seed=seed), rc.data, rc.eval_k)
+    cfg = ExperimentConfig(method_config(rc, "game24", "for", seed), rc.data, rc.eval_k)
     out = cache_dir("flowreason") / f"solve-game24-for-s{seed}"
     if (out / "policy.pt").exists():
         return _load_run(out)[2]

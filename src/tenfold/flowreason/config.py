@@ -164,8 +164,9 @@ PRESETS = {
         exact_epochs=20,
     ),
     "quick": lambda: ReproConfig(
-        train=TrainConfig(epochs=30, ppo_epochs=2),
+        train=TrainConfig(epochs=25, ppo_epochs=2),
         methods=("for", "reinforce", "ppo", "sft"),
+        exact_epochs=800,
     ),
     "paper": lambda: ReproConfig(
         train=TrainConfig(epochs=200, prior_steps=1000),
@@ -182,5 +183,7 @@ def repro_config(preset: str) -> ReproConfig:
     return select_preset(PRESETS, preset)
 
 
-def with_task(cfg: TrainConfig, task: str, method: str, seed: int) -> TrainConfig:
-    return replace(cfg, task=task, method=method, seed=seed).validate()
+def method_config(cfg: ReproConfig, task: str, method: str, seed: int) -> TrainConfig:
+    """The training config of one method: reward-maximising baselines get FoR's sample budget per update."""
+    n = cfg.rl_samples if method in ("reinforce", "ppo") else cfg.train.n_samples
+    return replace(cfg.train, task=task, method=method, seed=seed, n_samples=n).validate()

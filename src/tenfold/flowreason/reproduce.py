@@ -17,7 +17,7 @@ from tenfold.common.progress import track
 from tenfold.common.registry import ClaimResult, Reproduction
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import seed_everything
-from tenfold.flowreason.config import ReproConfig, TrainConfig, repro_config
+from tenfold.flowreason.config import ReproConfig, method_config, repro_config
 from tenfold.flowreason.experiment import ExperimentConfig, load_prior, run_experiment
 from tenfold.flowreason.metrics import creativity
 from tenfold.flowreason.trainer import make_env
@@ -86,9 +86,9 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowre
             load_prior(make_env(task), replace(cfg.train, task=task, seed=s), progress=True)
     exact = [("exact", text, cfg, run.path) for text in cfg.exact_puzzles] if "game24" in cfg.tasks else []
     cells = [(t, s, m) for t in cfg.tasks for s in cfg.seeds for m in cfg.methods]
-    grid = [("grid", ExperimentConfig(_method_config(cfg, t, m, s), cfg.data, cfg.eval_k),
+    grid = [("grid", ExperimentConfig(method_config(cfg, t, m, s), cfg.data, cfg.eval_k),
              run.path / "runs" / f"{t}-{m}-s{s}") for t, s, m in cells]  # fmt: skip
-    large = [("grid", ExperimentConfig(_method_config(cfg, "game24", m, cfg.seeds[0]),
+    large = [("grid", ExperimentConfig(method_config(cfg, "game24", m, cfg.seeds[0]),
                                        replace(cfg.data, n_train=cfg.n_large), cfg.eval_k),
               run.path / "runs" / f"game24-{m}-large") for m in cfg.methods] if cfg.n_large else []  # fmt: skip
     jobs = exact + grid + large
@@ -126,12 +126,6 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowre
         plots.append(plot)
     run.write_summary({"table": table} | {r.claim.id: {"ours": r.ours, "holds": r.holds} for r in results})
     return Reproduction("flowreason", preset, seed, results, [run.path], plots, time.perf_counter() - t0)
-
-
-def _method_config(cfg: ReproConfig, task: str, method: str, seed: int) -> TrainConfig:
-    """The training config of one grid cell: reward-maximising baselines get FoR's sample budget per update."""
-    n = cfg.rl_samples if method in ("reinforce", "ppo") else cfg.train.n_samples
-    return replace(cfg.train, task=task, method=method, seed=seed, n_samples=n)
 
 
 def _run_job(job: tuple) -> Any:

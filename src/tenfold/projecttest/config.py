@@ -32,7 +32,7 @@ class ProjectTestConfig:
     """mutants per project."""
     workers: int = 1
     """projects at once."""
-    pynguin_search_s: int = 10
+    pynguin_search_s: int = 5
     """Pynguin's search time per module (0 skips the Pynguin row; it runs only where Pynguin is installed)."""
 
 
