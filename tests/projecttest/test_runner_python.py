@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -80,29 +82,53 @@ def test_coverage_equals_coverage_py_report(toy, tmp_path):
     assert ours.branch_coverage * 100 == pytest.approx(totals["percent_branches_covered"], abs=1e-9)
 
 
-def test_a_fork_bomb_meets_the_process_limit(tmp_path):
-    """A suite that keeps starting processes gets EAGAIN at the limit; what it started does not outlive the run."""
-    from tenfold.projecttest.sandbox import Sandbox, isolation
+def _bomb(tmp_path, limits: Limits):
+    """Run a script that keeps starting `sleep 30` processes; returns its report lines as a dict."""
+    from tenfold.projecttest.sandbox import Sandbox
 
     script = (
-        "import subprocess, sys\n"
+        "import resource, subprocess\n"
+        "print('nproc', resource.getrlimit(resource.RLIMIT_NPROC)[0])\n"
         "kids = []\n"
         "try:\n"
         "    for _ in range(200):\n"
-        "        kids.append(subprocess.Popen(['sleep', '30']))\n"
+        "        kids.append(subprocess.Popen(['sleep', '30'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))\n"
         "except OSError as e:\n"
         "    print('refused', type(e).__name__)\n"
         "print('started', len(kids))\n"
         "print('pids', *[k.pid for k in kids])\n"
     )
-    (tmp_path / "p").mkdir()
+    (tmp_path / "p").mkdir(exist_ok=True)
     (tmp_path / "p" / "bomb.py").write_text(script)
     with Sandbox(tmp_path / "p", "p") as box:
-        res = box.run([sys.executable, "bomb.py"], Limits(wall_s=60, processes=24))
-    lines = dict(line.split(" ", 1) for line in res.stdout.splitlines())
-    if isolation()["process_limit"].endswith("(not enforced for root)"):
-        pytest.skip("root without a writable pids cgroup: RLIMIT_NPROC is not enforced")
-    assert lines["refused"] in ("BlockingIOError", "PermissionError")
-    assert int(lines["started"]) < 24
-    for pid in lines["pids"].split():
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2]
+        res = box.run([sys.executable, "bomb.py"], limits)
+    return dict(line.split(" ", 1) for line in res.stdout.splitlines())
+
+
+def _gone(pids: str) -> bool:
+    return all(not Path(f"/proc/{p}").exists() or "Z" in Path(f"/proc/{p}/stat").read_text().split()[2]
+               for p in pids.split())  # fmt: skip
+
+
+def test_a_fork_bomb_meets_the_process_limit(tmp_path):
+    """Where the pids cgroup works (here), the 24th process is refused; what the suite started does not outlive it."""
+    from tenfold.projecttest.sandbox import isolation
+
+    lines = _bomb(tmp_path, Limits(wall_s=60, processes=24))
+    assert _gone(lines["pids"])
+    if isolation()["process_limit"] == "pids cgroup":
+        assert lines["refused"] in ("BlockingIOError", "PermissionError") and int(lines["started"]) < 24
+    else:  # RLIMIT_NPROC fallback: the child carries the limit on top of the user's current processes
+        assert int(lines["nproc"]) >= 24 and int(lines["nproc"]) != resource.RLIM_INFINITY
+
+
+def test_without_a_pids_cgroup_the_child_gets_rlimit_nproc(tmp_path, monkeypatch):
+    """The fallback path, forced: RLIMIT_NPROC = the user's processes + the budget (root ignores it; others hit it)."""
+    from tenfold.projecttest import sandbox
+
+    monkeypatch.setattr(sandbox, "_pids_cgroups", lambda: None)
+    lines = _bomb(tmp_path, Limits(wall_s=60, processes=24))
+    assert 24 < int(lines["nproc"]) <= 24 + sandbox._user_processes() + 250  # + what started since
+    assert _gone(lines["pids"])  # the process-group kill reaches the leftovers without a cgroup too
+    if os.getuid() != 0:
+        assert lines["refused"] in ("BlockingIOError", "PermissionError")
