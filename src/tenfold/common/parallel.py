@@ -9,21 +9,26 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
 
-def _single_threaded() -> None:
+def _torch_threads(n: int) -> None:
     # one worker per core: torch's own intra-op threads would only fight over the same cores
-    try:
-        import torch
+    import torch
 
-        torch.set_num_threads(1)
-    except ImportError:
-        pass
+    torch.set_num_threads(n)
 
 
-def pmap(fn: Callable[[Any], Any], jobs: Sequence, workers: int | None = None, min_jobs: int = 2,
-         chunksize: int = 1) -> Iterator[Any]:  # fmt: skip
+def pmap(
+    fn: Callable[[Any], Any],
+    jobs: Sequence,
+    workers: int | None = None,
+    min_jobs: int = 2,
+    chunksize: int = 1,
+    start_method: str = "spawn",
+    torch_threads: int | None = 1,
+) -> Iterator[Any]:
     """Results of ``fn`` over ``jobs`` in order: in ``workers`` processes (default: all cores), else inline.
 
-    Workers start with the ``spawn`` method (safe after torch has started threads) and use one torch thread each.
+    ``spawn`` (the default) is safe after torch has started threads; NumPy-only callers may pass ``fork`` to skip the
+    workers' start-up imports. ``torch_threads`` sets each worker's torch threads (None: leave torch unimported).
     Results come back in job order whatever the scheduling, so a seeded run gives the same output on any core count.
     Leaving the iterator early cancels the jobs not started yet.
     """
@@ -31,8 +36,9 @@ def pmap(fn: Callable[[Any], Any], jobs: Sequence, workers: int | None = None, m
     if workers <= 1 or len(jobs) < min_jobs:
         yield from map(fn, jobs)
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_single_threaded) as pool:
+    ctx = multiprocessing.get_context(start_method)
+    init, args = (_torch_threads, (torch_threads,)) if torch_threads else (None, ())
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init, initargs=args) as pool:
         iterator = pool.map(fn, jobs, chunksize=chunksize)
         try:
             yield from iterator

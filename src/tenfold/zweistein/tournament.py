@@ -11,12 +11,12 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from tenfold.common.parallel import pmap
 from tenfold.common.progress import progress
 from tenfold.common.seeding import derive_seed
 from tenfold.common.stats import bradley_terry, elo_from_score, sprt_bounds, sprt_llr, wilson_interval
@@ -154,18 +154,11 @@ def play_match(
 
 
 def _map(fn: Callable, jobs: Sequence, workers: int | None):
-    """Ordered results of ``fn`` over ``jobs``: in worker processes when ``workers`` > 1, else inline."""
-    workers = workers if workers is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(jobs) < 4:
-        yield from map(fn, jobs)
-        return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        # ordered map keeps SPRT decisions and results independent of scheduling; cancel the rest on early stop
-        iterator = pool.map(fn, jobs, chunksize=max(1, len(jobs) // (workers * 8)))
-        try:
-            yield from iterator
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
+    """Ordered results of ``fn`` over ``jobs`` (ordered, so SPRT decisions do not depend on scheduling; leaving early
+    cancels the rest): forked worker processes, no torch."""
+    n = workers if workers is not None else (os.cpu_count() or 1)
+    chunk = max(1, len(jobs) // (max(n, 1) * 8))
+    return pmap(fn, jobs, workers, min_jobs=4, chunksize=chunk, start_method="fork", torch_threads=None)
 
 
 @dataclass
