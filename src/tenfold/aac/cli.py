@@ -7,18 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command
+from tenfold.common.cli import add_command, add_group
 from tenfold.common.errors import UserError
 
 
 def register(sub) -> None:
-    parser = sub.add_parser(
+    inner = add_group(
+        sub,
         "aac",
         help="next-character prediction for AAC from subword LMs",
         description="Character prediction from subword LMs (Gaines & Vertanen, arXiv 2501.10582)",
     )
-    inner = parser.add_subparsers(dest="aac_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
 
     p = add_command(inner, "predict", _predict, "next-character distribution after a typed text")
     _model_args(p)

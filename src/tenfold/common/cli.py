@@ -17,6 +17,15 @@ from tenfold.common.config import PRESETS
 Handler = Callable[[argparse.Namespace], int | None]
 
 
+def add_group(subparsers: Any, name: str, help: str, description: str | None = None) -> Any:
+    """A command group (``tenfold NAME COMMAND ...``) that prints its help when no command is given; returns the
+    sub-parsers to add its commands to."""
+    parser = subparsers.add_parser(name, help=help, description=description or help)
+    inner = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
+    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
+    return inner
+
+
 def add_command(
     subparsers: Any, name: str, handler: Handler, help: str, overrides: bool = False
 ) -> argparse.ArgumentParser:

@@ -7,20 +7,19 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_run_args, print_config
+from tenfold.common.cli import add_command, add_group, add_run_args, print_config
 from tenfold.common.config import apply_overrides
 from tenfold.common.errors import UserError
 from tenfold.flowreason.config import METHODS, TASKS
 
 
 def register(sub) -> None:
-    parser = sub.add_parser(
+    inner = add_group(
+        sub,
         "flowreason",
         help="Flow of Reasoning: GFlowNet fine-tuning for diverse multi-step reasoning",
         description="Flow of Reasoning (Yu et al., arXiv 2406.05673): GFlowNet fine-tuning for diverse reasoning",
     )
-    inner = parser.add_subparsers(dest="flowreason_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
 
     p = add_command(inner, "train", _train, "train one method on a task's training problems and evaluate it")
     p.add_argument("--task", default="game24", help=f"one of {', '.join(TASKS)} (default game24)")

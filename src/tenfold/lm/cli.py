@@ -6,21 +6,14 @@ import argparse
 import json
 import sys
 
-from tenfold.common.cli import add_command, add_run_args, print_config
+from tenfold.common.cli import add_command, add_group, add_run_args, print_config
 from tenfold.common.config import apply_overrides
 from tenfold.common.errors import UserError
 
 
-def _group(sub, name: str, help: str):
-    parser = sub.add_parser(name, help=help, description=help)
-    inner = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
-    return inner
-
-
 def register(sub) -> None:
     """Add the ``lm`` and ``corpora`` command groups."""
-    lm = _group(sub, "lm", "shared language-model core: train, generate, score")
+    lm = add_group(sub, "lm", "shared language-model core: train, generate, score")
 
     p = add_command(lm, "train", _train, "train a zoo model on a corpus (resumes an interrupted run)")
     p.add_argument("--model", required=True, help="zoo name (tenfold lm models)")
@@ -52,7 +45,7 @@ def register(sub) -> None:
     p.add_argument("--corpus", default=None)
     p.add_argument("--text", required=True)
 
-    corpora = _group(sub, "corpora", "offline text corpora")
+    corpora = add_group(sub, "corpora", "offline text corpora")
     add_command(corpora, "list", _corpora_list, "list corpora with their split sizes")
 
 

@@ -6,18 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from tenfold.common.cli import add_command
+from tenfold.common.cli import add_command, add_group
 from tenfold.common.errors import UserError
 
 
 def register(sub) -> None:
-    parser = sub.add_parser(
+    inner = add_group(
+        sub,
         "projecttest",
-        help="project-level unit-test generation benchmark (Python lane; JS/Java in progress)",
+        help="project-level unit-test generation benchmark harness (Python, JavaScript, Java)",
         description="ProjectTest harness (Wang et al., arXiv 2502.06556)",
     )
-    inner = parser.add_subparsers(dest="projecttest_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
 
     projects = add_command(inner, "projects", lambda a: a.projects_parser.print_help() or 2, "list or carve projects")
     pinner = projects.add_subparsers(dest="projects_command", metavar="ACTION")

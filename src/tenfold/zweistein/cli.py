@@ -7,18 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command
+from tenfold.common.cli import add_command, add_group
 from tenfold.common.errors import UserError
 
 
 def register(sub) -> None:
-    parser = sub.add_parser(
+    inner = add_group(
+        sub,
         "zweistein",
         help="EinStein würfelt nicht!: Zweistein evaluation, agents, tournaments",
         description="EinStein würfelt nicht! with the Zweistein evaluation (arXiv 2502.15547)",
     )
-    inner = parser.add_subparsers(dest="zweistein_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda _args: parser.print_help() or 2)
 
     p = add_command(inner, "play", _play, "play against an agent in the terminal")
     p.add_argument("--agent", default="zweistein-d2", help="opponent spec (default zweistein-d2)")
