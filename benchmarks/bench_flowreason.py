@@ -2,7 +2,7 @@
 method on the same problems and sample budget, and the cost of a FoR update relative to a REINFORCE update (the
 reviewers' concern: FoR's replay, local search and prior-likelihood reward make each update dearer).
 
-python benchmarks/bench_flowreason.py [--epochs 10] [--task game24]
+python benchmarks/bench_flowreason.py [--epochs 10] [--task game24|blocksworld|prontoqa]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 import torch
 
 from tenfold.common.seeding import seed_everything
-from tenfold.flowreason.config import METHODS, DataConfig, TrainConfig
+from tenfold.flowreason.config import METHODS, TASKS, DataConfig, TrainConfig
 from tenfold.flowreason.data import split
 from tenfold.flowreason.experiment import prior_problems
 from tenfold.flowreason.trainer import Trainer, make_env, train_prior
@@ -49,9 +49,9 @@ def bench(task: str, epochs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--task", default="all", choices=("all", "game24", "blocksworld"))
+    parser.add_argument("--task", default="all", choices=("all", *TASKS))
     args = parser.parse_args()
-    tasks = ("game24", "blocksworld") if args.task == "all" else (args.task,)
+    tasks = TASKS if args.task == "all" else (args.task,)
     print(json.dumps([bench(t, args.epochs) for t in tasks], indent=2))
 
 

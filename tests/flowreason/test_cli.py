@@ -46,7 +46,35 @@ def test_reproduce_test_preset(cli, tmp_path):
     (run_dir,) = (out / "flowreason").glob("flowreason__test__seed0__*")
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["identities"]["holds"] is True and summary["game24_solvable"]["holds"] is True
-    assert set(summary["table"]) == {"game24", "blocksworld"}
+    assert set(summary["table"]) == {"game24", "blocksworld", "prontoqa"}
+    assert summary["diversity_prontoqa"]["holds"] in (True, False)  # judged like the other two
     assert summary["large"]["holds"] is None and "5 training problems" in summary["large"]["ours"]
     assert (run_dir / "distinct_vs_accuracy.png").exists()
     assert "(in progress)" in (out / "report.md").read_text()
+
+
+@pytest.mark.smoke
+def test_train_eval_solve_with_an_llm_policy_from_a_local_directory(cli, tmp_path):
+    """--policy llm over a local Hugging Face directory (a tiny random Llama saved here; nothing is downloaded)."""
+    pytest.importorskip("peft")
+    from tenfold.flowreason.game24 import Game24
+    from tenfold.lm.tokenization import char_tokenizer
+    from tenfold.lm.zoo import ModelSpec, build_model
+
+    env = Game24()
+    tok = char_tokenizer([env.prompt((1, 2, 3, 4), env.initial((1, 2, 3, 4))), "0123456789+-*/=() \n:"])
+    model = build_model(ModelSpec("llama", d_model=32, n_layer=1, n_head=4, n_kv_head=2, dropout=0.0), len(tok), 0)
+    model.save_pretrained(tmp_path / "tiny")
+    tok.save_pretrained(tmp_path / "tiny")
+    run = tmp_path / "llm-run"
+    out = cli("flowreason", "train", "--policy", "llm", "--llm", tmp_path / "tiny", "--preset", "test", "--out-dir",
+              run, "--set", "data.n_train=2", "--set", "data.n_test=1", "--json", check=True).stdout  # fmt: skip
+    summary = json.loads(out[: out.rindex("}") + 1])
+    assert summary["samples"] > 0 and (run / "policy.pt").stat().st_size < 5_000_000
+    config = json.loads((run / "config.json").read_text())["config"]["train"]
+    assert config["policy"] == "llm" and config["lr"] == 1e-4
+    ev = json.loads(cli("flowreason", "eval", run, "--k", "2", "--split", "train", "--json", check=True).stdout)
+    assert 0 <= ev["train"]["sample_accuracy"] <= 1
+    assert cli("flowreason", "solve", "3 3 8 8", "--run", run, "--k", "2").returncode in (0, 1)
+    assert_one_line_error(cli("flowreason", "train", "--policy", "llm", "--llm", tmp_path / "missing"),
+                          "does not exist")  # fmt: skip

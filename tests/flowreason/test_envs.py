@@ -117,3 +117,70 @@ def test_blocksworld_reward_and_termination():
         assert (t.log_reward == pytest.approx(4.60517, abs=1e-5)) == t.correct  # log 100
     with pytest.raises(UserError):
         generate_instances(3, 1)
+
+
+def _entails(problem, prop: str) -> bool | None:
+    """What the ontology says about "E is prop", by forward chaining over all rules (independent of the env)."""
+    known, frontier, props = {problem.start}, [problem.start], {}
+    while frontier:
+        cat = frontier.pop()
+        for subj, rel, obj in problem.rules:
+            if subj != cat:
+                continue
+            if rel == "isa" and obj not in known:
+                known.add(obj)
+                frontier.append(obj)
+            elif rel != "isa":
+                assert props.setdefault(obj, rel) == rel, "a consistent ontology gives each property one polarity"
+    return None if prop not in props else props[prop] == "is"
+
+
+@pytest.mark.parametrize("hops", [3, 4, 5])
+def test_prontoqa_proofs_are_valid_and_correct_ones_answer_the_query(hops):
+    from tenfold.flowreason.prontoqa import ProntoQA, generate, rule_text
+
+    env = ProntoQA()
+    problems = generate(hops, 6, seed=2)
+    assert len({(p.start, p.rules) for p in problems}) == 6
+    n_proofs: list[int] = []
+    for p in problems:
+        assert _entails(p, p.prop) == p.answer  # the query follows from the rules, with the stated answer
+        gold = env.reference_solution(p)
+        assert len(gold) == hops + 1 and gold[-1].endswith(f"{p.prop}.")
+        trajs = enumerate_trajectories(env, p)
+        correct = [t for t in trajs if t.correct]
+        assert gold in [list(t.key) for t in correct]
+        n_proofs.append(len(correct))
+        for t in trajs:
+            assert len(t.steps) <= p.limit
+            cat = p.start
+            for step in t.steps:  # every step applies a rule to the entity's current category
+                rule = next(r for r in p.rules if rule_text(r) == step.action)
+                assert rule[0] == cat
+                cat = rule[2]
+            got = env.conclusion(t)
+            assert t.correct == (got is not None and got[0] == p.prop)
+            if t.correct:
+                assert got[1] == p.answer  # a correct proof gives the right answer
+            assert (t.log_reward == pytest.approx(4.60517, abs=1e-5)) == t.correct
+    assert max(n_proofs) >= 2  # bypass routes give problems several distinct correct proofs
+    with pytest.raises(UserError, match="hops"):
+        generate(0, 1)
+    with pytest.raises(ValueError, match="does not apply"):
+        env.step(problems[0], env.initial(problems[0]), "Every gorp is a florp.")
+
+
+def test_prontoqa_has_no_likelihood_term_and_text_forms():
+    from tenfold.flowreason.config import TrainConfig
+    from tenfold.flowreason.prontoqa import ProntoQA, generate
+    from tenfold.flowreason.reward import Reward
+
+    env = ProntoQA()
+    p = generate(3, 1)[0]
+    assert TrainConfig(task="prontoqa").likelihood_weight == 0.0
+    assert Reward(env, object(), 1.0, "prontoqa").prior is None  # no prior is consulted
+    prompt = env.prompt(p, env.initial(p))
+    assert f"True or false: {p.entity} is {p.prop}." in prompt and prompt.endswith("Next:")
+    assert env.action_text("Every wumpus is a yumpus.") == " Every wumpus is a yumpus.\n"
+    assert env.action_tokens("Every wumpus is not bright.") == ["wumpus", "not", "bright"]
+    assert env.action_tokens("Every wumpus is a yumpus.") == ["wumpus", "isa", "yumpus"]

@@ -6,6 +6,7 @@ import itertools
 import math
 import random
 
+import pytest
 from scipy.stats import chisquare
 
 from tenfold.flowreason.env import Step, Trajectory
@@ -69,3 +70,86 @@ def test_schedules_really_change_over_training():
     eps = Schedule(0.3, 0.01, 1.0)
     values = [eps(p / 10) for p in range(11)]
     assert values[0] == 0.3 and abs(values[-1] - 0.01) < 1e-12 and all(a > b for a, b in itertools.pairwise(values))
+
+
+class _FixedScores:
+    """A prior whose score of every action is a fixed negative number (an LLM's sequence log-likelihood)."""
+
+    def __init__(self, value: float, raw: bool):
+        self.value = value
+        self.scores_are_log_likelihoods = raw
+
+    def logits_many(self, items):
+        import torch
+
+        return [torch.full((len(acts),), self.value) for _, _, acts in items]
+
+    def frozen(self):
+        return self
+
+
+def test_blocksworld_likelihood_bonus_is_bounded_and_keeps_the_target_on_goals():
+    """With a choice-probability prior, a forced move (ℓ = 0) gives a bonus of 1/3 (ℓ shifted by 3 nats), not 10⁶:
+    the tempered target stays on goal-reaching plans. With an LLM's raw sequence log-likelihoods, the official −1/ℓ."""
+    from tenfold.flowreason.blocksworld import BlocksWorld, generate_instances
+    from tenfold.flowreason.env import enumerate_trajectories
+
+    env = BlocksWorld()
+    inst = generate_instances(4, 1, seed=0, slack=2)[0]
+    trajs = enumerate_trajectories(env, inst)
+    choice = Reward(env, _FixedScores(-1.0, raw=False), 1.5, "blocksworld")  # softmax of equal scores: ℓ = −log K
+    for t in trajs:
+        r_task = math.exp(env.log_reward(inst, t))
+        bonus = math.exp(choice(t)) - r_task
+        assert 0 < bonus <= 1.5 * len(t.steps) / 3 + 1e-9
+    forced = [t for t in trajs if any(len(env.actions(inst, s)) == 1 for s in t.states[:-1])]
+    assert forced  # holding a block on a full table etc.: moves with one valid action exist
+    logs = [2 * choice(t) for t in trajs]
+    top = max(logs)
+    mass = sum(math.exp(x - top) for x, t in zip(logs, trajs, strict=True) if t.correct)
+    assert mass / sum(math.exp(x - top) for x in logs) > 0.9
+    raw = Reward(env, _FixedScores(-4.0, raw=True), 1.5, "blocksworld")
+    t = trajs[0]
+    assert math.exp(raw(t)) == pytest.approx(math.exp(env.log_reward(inst, t)) + 1.5 * len(t.steps) / 4.0)
+
+
+def test_policy_completions_take_epsilon_uniform_steps():
+    import torch
+
+    class OneAction:  # all mass on the first valid action
+        def logits(self, problem, state, acts):
+            return torch.tensor([0.0] + [-1e4] * (len(acts) - 1))
+
+    env = Game24()
+    reward = Reward(env, None, 0.0, "game24")
+    best = rollout(env, None, (4, 7, 8, 8), random.Random(1), reward)
+    from tenfold.flowreason.sampling import _complete
+
+    for eps, expect_other in ((0.0, False), (0.5, True)):
+        found = set()
+        for seed in range(30):
+            prefix = Trajectory(best.problem, best.initial, [])
+            done = _complete(env, prefix, random.Random(seed), OneAction(), eps)
+            found.add(done.steps[0].action)
+        first = env.actions(best.problem, best.initial)[0]
+        assert (found != {first}) == expect_other
+
+
+def test_cosine_learning_rate_schedule():
+    import torch
+
+    from tenfold.flowreason.config import TrainConfig
+    from tenfold.flowreason.trainer import Trainer
+
+    class Dummy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+    cfg = TrainConfig(lr_min_ratio=0.1, prior_steps=0, ll_weight=0.0)
+    trainer = Trainer(Game24(), [(4, 7, 8, 8)], cfg, Dummy())
+    values = [trainer.lr_factor(p / 10) for p in range(11)]
+    assert values[0] == 1.0 and values[-1] == pytest.approx(0.1) and values[5] == pytest.approx(0.55)
+    assert all(a > b for a, b in itertools.pairwise(values))
+    flat = Trainer(Game24(), [(4, 7, 8, 8)], TrainConfig(lr_schedule="constant", ll_weight=0.0), Dummy())
+    assert {flat.lr_factor(p / 10) for p in range(11)} == {1.0}

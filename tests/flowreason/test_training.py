@@ -8,6 +8,7 @@ import random
 from collections import Counter
 from dataclasses import replace
 
+import pytest
 import torch
 
 from tenfold.flowreason.config import TrainConfig
@@ -53,6 +54,7 @@ def _exact_terminal_law(env, policy):
 def test_tb_with_the_uniform_backward_policy_learns_r_over_z_on_a_dag():
     env = ChooseSubset(n=4, m=3)
     cfg = TrainConfig(task="game24", method="tb", objective="tb", backward="uniform", policy="tabular", epochs=300,
+                      lr_schedule="constant",
                       n_samples=8, lr=0.05, logz_lr=0.1, beta_start=1.0, beta_end=1.0, ll_weight=0.0,
                       epsilon_start=0.2, epsilon_end=0.2, temperature_start=1.0, temperature_end=1.0)  # fmt: skip
     trainer = Trainer(env, [None], cfg, TabularPolicy(env))
@@ -83,8 +85,13 @@ def test_every_method_runs_and_counts_the_samples_it_draws():
     prior = train_prior(env, problems, _tiny("for", 1))
     expected = {"for": None, "tb": 2 * 2 * 3, "reinforce": 2 * 2 * 3, "ppo": 2 * 2 * 3, "sft": 0}
     for method, samples in expected.items():
-        state = Trainer(env, problems, _tiny(method, 2), prior).fit()
+        trainer = Trainer(env, problems, _tiny(method, 2), prior)
+        state = trainer.fit()
         assert len(state.history) == 2 and all(math.isfinite(h["loss"]) for h in state.history)
+        # the cosine schedule set both parameter groups' rates for the last epoch (progress 1/2)
+        lrs = [g["lr"] for g in state.optimizer.param_groups]
+        assert lrs == [pytest.approx(r * trainer.lr_factor(0.5)) for r in (trainer.cfg.lr, trainer.cfg.logz_lr)]
+        assert trainer.lr_factor(0.5) < 1
         if samples is not None:
             assert state.samples == samples, method
         else:  # FoR: on-policy batches plus local-search proposals; replayed batches cost nothing
@@ -92,8 +99,6 @@ def test_every_method_runs_and_counts_the_samples_it_draws():
 
 
 def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
-    import pytest
-
     from tenfold.common.seeding import seed_everything
     from tenfold.flowreason.trainer import make_env, train_prior
 

@@ -55,6 +55,23 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
+def source_sha256(*packages: str) -> str:
+    """SHA-256 over the ``.py`` files of the given packages (path and bytes, in sorted order): cached results keyed
+    by it are recomputed whenever the code that made them changes."""
+    import importlib.util
+
+    digest = hashlib.sha256()
+    for name in packages:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise ValueError(f"'{name}' is not a package")
+        root = Path(next(iter(spec.submodule_search_locations)))
+        for file in sorted(root.rglob("*.py")):
+            digest.update(file.relative_to(root).as_posix().encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
 def git_commit() -> str | None:
     """The commit of the tenfold checkout (``+dirty`` if it has local changes), or None outside a git tree."""
     here = Path(__file__).resolve().parent

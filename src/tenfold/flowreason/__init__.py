@@ -44,6 +44,13 @@ SYSTEM = SystemSpec(
             _RUN,
         ),
         Claim(
+            "diversity_prontoqa",
+            "ProntoQA-style logic, held-out problems: FoR's distinct correct proofs @20 ≥ 2× REINFORCE / PPO / SFT, "
+            "accuracy within 5 pts",
+            "FoR finds more diverse proofs (ProntoQA table)",
+            _RUN,
+        ),
+        Claim(
             "exact_target",
             "FoR's exact trajectory distribution within L1 0.1 of the tempered target R^β / Z",
             "— (the paper cannot measure it; FoR's premise: sampling ∝ reward)",

@@ -25,6 +25,13 @@ from dataclasses import dataclass
 from tenfold.common.errors import UserError
 from tenfold.flowreason.env import Trajectory
 
+_INSTRUCTION = (
+    "Move one block at a time (pick-up, put-down, stack, unstack) until the goal holds.\n"
+    "Goal: a on b\nState: clear a, clear b, handempty, ontable a, ontable b\nNext: pick-up a\n"
+    "State: clear b, holding a, ontable b\nNext: stack a b\n"
+)
+"""The 1-shot example of the LLM policy's prompt."""
+
 Fact = tuple[str, ...]
 State = frozenset[Fact]
 BLOCKS = "abcdef"
@@ -206,6 +213,14 @@ class BlocksWorld:
 
     def action_tokens(self, action: str) -> list[str]:
         return action.split()
+
+    def prompt(self, problem: Instance, state: State) -> str:
+        """The LLM policy's text of (problem, state): a 1-shot instruction, the goal and the current facts."""
+        goal = ", ".join(f"{f[1]} on {f[2]}" for f in sorted(problem.goal))
+        return f"{_INSTRUCTION}Goal: {goal}\nState: {describe(state)}\nNext:"
+
+    def action_text(self, action: str) -> str:
+        return f" {action}\n"
 
     def reference_solution(self, problem: Instance) -> list[str]:
         """One shortest plan (BFS, first in action order): SFT's single reference per problem."""

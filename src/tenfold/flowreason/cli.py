@@ -24,6 +24,14 @@ def register(sub) -> None:
     p = add_command(inner, "train", _train, "train one method on a task's training problems and evaluate it")
     p.add_argument("--task", default="game24", help=f"one of {', '.join(TASKS)} (default game24)")
     p.add_argument("--method", default="for", help=f"one of {', '.join(METHODS)} (default for)")
+    p.add_argument(
+        "--policy",
+        default="transformer",
+        choices=("transformer", "tabular", "llm"),
+        help="transformer (default: small action scorer with a pre-trained prior), tabular, or llm (a "
+        "causal LM + LoRA scoring each action's text; slow on CPU: use few problems and epochs)",
+    )
+    p.add_argument("--llm", default="smollm2", help="the LM of --policy llm: smollm2 or a local model directory")
     p.add_argument("--k", type=int, default=None, help="samples per problem at evaluation (default: the preset's)")
     p.add_argument("--json", action="store_true")
     add_run_args(p, out_dir_help="run directory (default runs/flowreason-<task>-<method>-s<seed>; re-run resumes)")
@@ -51,7 +59,13 @@ def _experiment(args: argparse.Namespace):
     if args.method not in METHODS:
         raise UserError(f"unknown method '{args.method}' (choose from {', '.join(METHODS)})")
     rc = repro_config(args.preset)
-    cfg = ExperimentConfig(method_config(rc, args.task, args.method, args.seed), rc.data, rc.eval_k)
+    train = method_config(rc, args.task, args.method, args.seed)
+    if args.policy == "llm":
+        # the official code's rate for its LoRA adapters (1e-4); the preset's 3e-3 is for the small transformer
+        train = replace(train, policy="llm", llm=args.llm, lr=1e-4)
+    elif args.policy == "tabular":
+        train = replace(train, policy="tabular")
+    cfg = ExperimentConfig(train, rc.data, rc.eval_k)
     cfg = apply_overrides(cfg, args.overrides)
     if args.k:
         cfg = replace(cfg, eval_k=args.k)
@@ -80,7 +94,8 @@ def _train(args: argparse.Namespace) -> int:
     if args.show_config:
         print_config(cfg)
         return 0
-    out = args.out_dir or Path("runs") / f"flowreason-{args.task}-{args.method}-s{args.seed}"
+    tag = "" if cfg.train.policy == "transformer" else f"-{cfg.train.policy}"
+    out = args.out_dir or Path("runs") / f"flowreason-{args.task}-{args.method}{tag}-s{args.seed}"
     outcome = run_experiment(cfg, out, progress=True)
     _print_summary(outcome.summary, args.json)
     print(f"run: {out}")

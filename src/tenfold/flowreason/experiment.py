@@ -4,6 +4,7 @@ held-out problems; written to a run directory (``config.json``, ``env.json``, ``
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -13,7 +14,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from tenfold.common.config import stable_hash
+from tenfold.common.config import stable_hash, to_jsonable
+from tenfold.common.errors import UserError
 from tenfold.common.paths import cache_dir
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import seed_everything
@@ -26,25 +28,32 @@ from tenfold.flowreason.trainer import Trainer, make_env, train_prior
 
 
 def prior_problems(task: str, seed: int = 0) -> list[Any]:
-    """What the prior's random walks start from: every Game24 multiset, or BlocksWorld instances of all three splits
-    (drawn with another seed than the training and held-out problems)."""
+    """What the prior's random walks start from: every Game24 multiset, or BlocksWorld instances / ProntoQA problems of
+    all three splits (drawn with another seed than the training and held-out problems)."""
     if task == "game24":
         from tenfold.flowreason.game24 import all_puzzles
 
         return all_puzzles()
+    if task == "prontoqa":
+        from tenfold.flowreason.prontoqa import generate
+
+        return [p for hops in (3, 4, 5) for p in generate(hops, 40, seed=1000 + seed)]
     from tenfold.flowreason.blocksworld import generate_instances
 
     return [i for n in (2, 4, 6) for i in generate_instances(n, 40, seed=1000 + seed, slack=2)]
 
 
 def load_prior(env: Environment, cfg: TrainConfig, progress: bool = False) -> nn.Module:
-    """The prior policy of ``cfg`` (task, size, steps, seed), trained once and cached."""
+    """The prior policy of ``cfg`` (task, size, steps, seed), trained once and cached (an LLM prior is the
+    pretrained LM itself: loaded, not cached)."""
+    if cfg.policy == "llm":
+        return train_prior(env, [], cfg)
     key = stable_hash({k: getattr(cfg, k) for k in ("task", "policy", "d_model", "n_layers", "prior_steps", "seed")})
     path = cache_dir("flowreason") / f"prior-{cfg.task}-{key}.pt"
     if path.exists():
         return torch.load(path, weights_only=False)
     prior = train_prior(env, prior_problems(cfg.task, cfg.seed), cfg, progress=progress)
-    tmp = path.with_suffix(".tmp")
+    tmp = path.with_suffix(f".tmp{os.getpid()}")  # two processes may train the same prior at once
     torch.save(prior, tmp)
     tmp.replace(path)
     return prior
@@ -68,24 +77,61 @@ class Outcome:
     policy: nn.Module
 
 
+def _open_run(cfg: ExperimentConfig, out_dir: Path) -> RunDir:
+    """The run directory of ``cfg``: created, or reopened if it holds the same config (a different one is an error,
+    so that a typo in --out-dir never resumes someone else's run)."""
+    if not (out_dir / "config.json").exists():
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return RunDir.create(out_dir.parent, "flowreason", "custom", cfg.train.seed, cfg, path=out_dir)
+    run = RunDir.open(out_dir)
+    try:
+        held = run.read_json("config.json")["config"]
+    except (ValueError, KeyError):
+        raise UserError(f"'{out_dir}' has an unreadable config.json; choose another --out-dir") from None
+    if held != to_jsonable(cfg):
+        raise UserError(f"'{out_dir}' holds a run of a different config; choose another --out-dir or delete it")
+    return run
+
+
+def _write_evals(run: RunDir, train: list[ProblemEval], test: list[ProblemEval]) -> None:
+    rows = {name: [{"problem": str(e.problem), "k": e.k, "n_correct": e.n_correct,
+                    "solutions": sorted(list(s) for s in e.solutions)} for e in evals]
+            for name, evals in (("train", train), ("test", test))}  # fmt: skip
+    run.write_json("evals.json", rows)
+
+
+def _read_evals(run: RunDir) -> tuple[list[ProblemEval], list[ProblemEval]]:
+    rows = run.read_json("evals.json")
+    back = {name: [ProblemEval(r["problem"], r["k"], r["n_correct"], {tuple(s) for s in r["solutions"]})
+                   for r in rows[name]] for name in ("train", "test")}  # fmt: skip
+    return back["train"], back["test"]
+
+
 def run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool = False) -> Outcome:
-    """Train (or resume) and evaluate one method; see the module docstring."""
+    """Train (or resume) and evaluate one method; see the module docstring. A finished run directory of the same
+    config is read back (summary, per-problem evaluations, policy) instead of being recomputed."""
     tc = cfg.train.validate()
+    run = _open_run(cfg, out_dir)
+    if all((out_dir / f).exists() for f in ("summary.json", "evals.json", "policy.pt")):
+        ev_train, ev_test = _read_evals(run)
+        return Outcome(ev_train, ev_test, run.summary() or {}, torch.load(out_dir / "policy.pt", weights_only=False))
     seed_everything(tc.seed)
     env = make_env(tc.task)
     train, test = split(tc.task, cfg.data)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    run = RunDir.open(out_dir) if (out_dir / "config.json").exists() else RunDir.create(
-        out_dir.parent, "flowreason", "custom", tc.seed, cfg, path=out_dir)  # fmt: skip
     prior = load_prior(env, tc, progress)
     t0 = time.perf_counter()
     trainer = Trainer(env, train, tc, prior)
-    state = trainer.fit(out_dir / "checkpoint.pt", progress=progress, log=run.log)
+    checkpoint = out_dir / "checkpoint.pt"
+    if checkpoint.exists():
+        trainer.load(checkpoint)
+        run.truncate_metrics(trainer.state.epoch)  # rows logged after the checkpoint are redone
+    state = trainer.fit(checkpoint, progress=progress, log=run.log)
     seconds = time.perf_counter() - t0
     torch.save(state.policy, out_dir / "policy.pt")
     reward = Reward(env, None, 0.0, form=tc.task)  # evaluation needs correctness only, not the likelihood term
     ev_train = evaluate(env, state.policy, train, cfg.eval_k, reward, seed=tc.seed)
     ev_test = evaluate(env, state.policy, test, cfg.eval_k, reward, seed=tc.seed) if test else []
+    _write_evals(run, ev_train, ev_test)
     summary = {
         "task": tc.task,
         "method": tc.method,
@@ -98,6 +144,16 @@ def run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool = False)
     }
     run.write_summary(summary)
     return Outcome(ev_train, ev_test, summary, state.policy)
+
+
+def cached_run_dir(cfg: ExperimentConfig) -> Path:
+    """Where the reproduction keeps the run of ``cfg``: the cache, keyed by the config and by the source of
+    ``tenfold.flowreason`` (a code change retrains), so that a repeated ``tenfold reproduce`` reads finished runs."""
+    from tenfold.common.rundir import source_sha256
+
+    tc = cfg.train
+    key = stable_hash({"config": cfg, "code": source_sha256("tenfold.flowreason")})
+    return cache_dir("flowreason") / "runs" / f"{tc.task}-{tc.method}-s{tc.seed}-{key}"
 
 
 def sample_solutions(env: Environment, policy: nn.Module, problem: Any, k: int, seed: int = 0) -> list:

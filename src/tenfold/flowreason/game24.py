@@ -30,6 +30,13 @@ SUCCESS, FAILURE = 100.0, 0.001
 VOCAB = list("0123456789+-*/=() |")
 
 
+_INSTRUCTION = (
+    "Combine the numbers with + - * / into 24, one operation per step.\n"
+    "Input: 4 4 6 8\nLeft: 4 4 6 8\nNext: 4 + 8 = 12\nLeft: 4 6 12\nNext: 6 - 4 = 2\nLeft: 2 12\nNext: 2 * 12 = 24\n"
+)
+"""The 1-shot example of the LLM policy's prompt (the official code prompts its LLM with solved examples)."""
+
+
 def fmt(v: Fraction) -> str:
     return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
 
@@ -168,6 +175,13 @@ class Game24:
 
     def action_tokens(self, action: str) -> list[str]:
         return list(action)
+
+    def prompt(self, problem: Puzzle, state: State) -> str:
+        """The LLM policy's text of (problem, state): a 1-shot instruction, then the numbers left (Markovian)."""
+        return f"{_INSTRUCTION}Input: {' '.join(map(str, problem))}\nLeft: {self.describe(state)}\nNext:"
+
+    def action_text(self, action: str) -> str:
+        return f" {action}\n"
 
     def expression(self, trajectory: Trajectory) -> str:
         """The final expression of a complete trajectory, e.g. ``"(8 - 4) * (7 - 1) = 24"``."""

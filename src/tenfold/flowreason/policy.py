@@ -162,8 +162,11 @@ class TabularPolicy(nn.Module):
         return self.flows(idx)[0, 0]
 
 
-def step_log_probs(policy: nn.Module, env: Environment, trajs: list, temperature: float = 1.0) -> list[torch.Tensor]:
-    """log P_F(a_t | s_{t−1}) of every step of every trajectory, in one batched pass: a [n_i] tensor per trajectory."""
+def step_log_probs(policy: nn.Module, env: Environment, trajs: list, temperature: float = 1.0,
+                   raw: bool = False) -> list[torch.Tensor]:  # fmt: skip
+    """log P_F(a_t | s_{t−1}) of every step of every trajectory, in one batched pass: a [n_i] tensor per trajectory.
+
+    ``raw``: the chosen actions' unnormalised scores instead (an LLM policy's sequence log-likelihoods)."""
     items, chosen, sizes = [], [], []
     for traj in trajs:
         state = traj.initial
@@ -176,7 +179,10 @@ def step_log_probs(policy: nn.Module, env: Environment, trajs: list, temperature
     if not items:
         return [torch.zeros(0) for _ in trajs]
     per_state = policy.logits_many(items)
-    lp = torch.stack([torch.log_softmax(lg / temperature, -1)[c] for lg, c in zip(per_state, chosen, strict=True)])
+    if raw:
+        lp = torch.stack([lg[c] for lg, c in zip(per_state, chosen, strict=True)])
+    else:
+        lp = torch.stack([torch.log_softmax(lg / temperature, -1)[c] for lg, c in zip(per_state, chosen, strict=True)])
     return list(torch.split(lp, sizes))
 
 

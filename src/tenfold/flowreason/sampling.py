@@ -113,11 +113,13 @@ def local_search(
     policy: nn.Module | None = None,
     update_best: bool = True,
     keep: str = "half",
+    epsilon: float = 0.0,
 ) -> list[Trajectory]:
     """Keep the first ⌊T/2⌋ steps of ``best``, complete the rest ``proposals`` times, accept completions whose reward
     does not drop below the current best.
 
-    The completion is uniform over valid actions (the official code) or the policy's (``policy``). With
+    The completion is uniform over valid actions (the official code) or the policy's (``policy``, with ε-uniform
+    steps at rate ``epsilon``, so that it can still reach steps the policy has learned to avoid). With
     ``update_best`` (default) an accepted trajectory becomes the new reference; the official code never updates it
     (``update_best=False`` reproduces that). ``keep="random"`` keeps a uniform number of steps in 0..⌊T/2⌋ per
     proposal instead of exactly ⌊T/2⌋, so that local search also revisits early steps (0 kept = a fresh random
@@ -134,7 +136,7 @@ def local_search(
             if keep == "random":
                 n_keep = rng.randint(0, n_keep)
             cand = Trajectory(best.problem, best.initial, list(base.steps[:n_keep]))
-            round_.append(_complete_randomly(env, cand, rng, policy))
+            round_.append(_complete(env, cand, rng, policy, epsilon))
         left -= len(round_)
         reward.prefetch(round_)
         for cand in round_:
@@ -148,11 +150,12 @@ def local_search(
     return accepted
 
 
-def _complete_randomly(env: Environment, traj: Trajectory, rng: random.Random, policy: nn.Module | None) -> Trajectory:
+def _complete(env: Environment, traj: Trajectory, rng: random.Random, policy: nn.Module | None,
+              epsilon: float = 0.0) -> Trajectory:  # fmt: skip
     state = traj.final
     while not env.is_terminal(traj.problem, state, len(traj.steps)):
         acts = env.actions(traj.problem, state)
-        if policy is None:
+        if policy is None or rng.random() < epsilon:
             a = rng.choice(acts)
         else:
             with torch.no_grad():

@@ -21,13 +21,14 @@ import copy
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
+from tenfold.common.errors import UserError
 from tenfold.common.seeding import derive_seed
 from tenfold.flowreason.config import TrainConfig
 from tenfold.flowreason.env import Environment, Trajectory
@@ -48,11 +49,17 @@ def build_policy(env: Environment, cfg: TrainConfig) -> nn.Module:
     torch.manual_seed(derive_seed(cfg.seed, "policy-init", cfg.task))
     if cfg.policy == "tabular":
         return TabularPolicy(env)
+    if cfg.policy == "llm":
+        from tenfold.flowreason.llm_policy import LoraSettings, load_llm_policy
+
+        lora = LoraSettings(r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout)
+        return load_llm_policy(env, cfg.llm, lora, seed=derive_seed(cfg.seed, "lora-init", cfg.task))
     return TransformerPolicy(env, d_model=cfg.d_model, n_layers=cfg.n_layers)
 
 
 def train_prior(env: Environment, problems: list[Any], cfg: TrainConfig, progress: bool = False) -> nn.Module:
-    """The stand-in for the base LLM: the policy network trained on random valid steps (tabular: left uniform)."""
+    """The prior: the policy network trained on random valid steps (the stand-in for the base LLM); tabular: left
+    uniform; llm: the pretrained LM itself, with a fresh adapter (its B matrices are 0, so it equals the base LM)."""
     policy = build_policy(env, cfg)
     if cfg.policy == "transformer" and cfg.prior_steps:
         pretrain_prior(policy, env, problems, steps=cfg.prior_steps, seed=derive_seed(cfg.seed, "prior"),
@@ -103,13 +110,40 @@ class Trainer:
         self.env, self.problems, self.cfg = env, list(problems), cfg.validate()
         self.reward = Reward(env, prior, cfg.likelihood_weight, form=cfg.task)
         policy = copy.deepcopy(prior)
-        flow = [p for n, p in policy.named_parameters() if n.startswith(("flow", "flows"))]
-        rest = [p for n, p in policy.named_parameters() if not n.startswith(("flow", "flows"))]
-        opt = torch.optim.Adam([{"params": rest, "lr": cfg.lr}, {"params": flow, "lr": cfg.logz_lr}])
+        opt = self._optimizer(policy)
         rng = random.Random(derive_seed(cfg.seed, "sampler", cfg.method, cfg.task))
         self.state = TrainState(policy, opt, ReplayBuffer(cfg.replay_capacity), rng.getstate())
         self.schedules = Schedules.of(cfg)
         self._references: dict[Any, Trajectory] = {}
+
+    def _optimizer(self, policy: nn.Module) -> torch.optim.Optimizer:
+        # only what trains: an LLM policy's base weights are frozen (its adapter and flow head are not)
+        named = [(n, p) for n, p in policy.named_parameters() if p.requires_grad]
+        flow = [p for n, p in named if n.startswith(("flow", "flows"))]
+        rest = [p for n, p in named if not n.startswith(("flow", "flows"))]
+        return torch.optim.Adam([{"params": rest, "lr": self.cfg.lr}, {"params": flow, "lr": self.cfg.logz_lr}])
+
+    def save(self, path: Path) -> None:
+        """Write a checkpoint atomically (an interrupted save never leaves a broken one). The optimiser is stored as
+        its state dict, so that it binds to the policy's parameters again on load whatever way the policy pickles."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.state.reward_cache = self.reward._cache
+        payload = {"state": replace(self.state, optimizer=None), "optimizer": self.state.optimizer.state_dict()}
+        tmp = path.with_suffix(".tmp")
+        torch.save(payload, tmp)
+        tmp.replace(path)
+
+    def load(self, path: Path) -> None:
+        """Resume from a checkpoint written by :meth:`save`."""
+        try:
+            payload = torch.load(path, weights_only=False)
+            state = payload["state"]
+        except Exception as exc:  # truncated file, another format, an older layout
+            raise UserError(f"cannot resume from '{path}' ({type(exc).__name__}); delete it to start over") from None
+        state.optimizer = self._optimizer(state.policy)
+        state.optimizer.load_state_dict(payload["optimizer"])
+        self.state = state
+        self.reward._cache = state.reward_cache
 
     @property
     def policy(self) -> nn.Module:
@@ -135,7 +169,8 @@ class Trainer:
                 best = max(batch, key=lambda t: t.log_reward)
                 batch += local_search(self.env, best, rng, self.reward, cfg.ls_proposals,
                                       policy=self.policy if cfg.ls_completion == "policy" else None,
-                                      update_best=cfg.ls_update_best, keep=cfg.ls_keep)  # fmt: skip
+                                      update_best=cfg.ls_update_best, keep=cfg.ls_keep,
+                                      epsilon=self.schedules.epsilon(progress))  # fmt: skip
                 self.state.samples += cfg.ls_proposals
             for t in batch:
                 self.state.buffer.add(t)
@@ -184,10 +219,20 @@ class Trainer:
             self._references[x] = traj
         return self._references[x]
 
+    def lr_factor(self, progress: float) -> float:
+        """The learning-rate multiplier at ``progress`` ∈ [0, 1] (cosine annealing to ``lr_min_ratio``)."""
+        if self.cfg.lr_schedule == "constant":
+            return 1.0
+        low = self.cfg.lr_min_ratio
+        return low + (1 - low) * 0.5 * (1 + math.cos(math.pi * min(max(progress, 0.0), 1.0)))
+
     def update(self, x: Any, rng: random.Random, progress: float) -> dict:
         """One update on problem ``x``; returns what it logged."""
         cfg = self.cfg
         info: dict[str, Any] = {}
+        factor = self.lr_factor(progress)
+        for group, base in zip(self.state.optimizer.param_groups, (cfg.lr, cfg.logz_lr), strict=True):
+            group["lr"] = base * factor
         if cfg.method in ("for", "tb"):
             beta = self.schedules.beta(progress)
             batch, info["source"] = self._gflownet_batch(x, rng, progress)
@@ -226,7 +271,7 @@ class Trainer:
         opt = self.state.optimizer
         opt.zero_grad()
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.policy.parameters(), 10.0)
+        torch.nn.utils.clip_grad_norm_([p for p in self.policy.parameters() if p.requires_grad], 10.0)
         opt.step()
 
     # -- the loop -----------------------------------------------------------------------------------------------
@@ -234,9 +279,8 @@ class Trainer:
         """Train for ``cfg.epochs`` epochs (resuming from ``checkpoint`` if it exists); returns the final state."""
         from tenfold.common.progress import track
 
-        if checkpoint is not None and checkpoint.exists():
-            self.state = torch.load(checkpoint, weights_only=False)
-            self.reward._cache = self.state.reward_cache
+        if checkpoint is not None and checkpoint.exists() and self.state.epoch == 0:
+            self.load(checkpoint)
         rng = random.Random()
         rng.setstate(self.state.rng_state)
         torch.manual_seed(derive_seed(self.cfg.seed, "torch", self.cfg.method, self.state.epoch))
@@ -260,9 +304,5 @@ class Trainer:
             self.state.rng_state = rng.getstate()
             if checkpoint is not None and (self.state.epoch % self.cfg.checkpoint_every == 0 or
                                            self.state.epoch == self.cfg.epochs):  # fmt: skip
-                checkpoint.parent.mkdir(parents=True, exist_ok=True)
-                self.state.reward_cache = self.reward._cache
-                tmp = checkpoint.with_suffix(".tmp")
-                torch.save(self.state, tmp)
-                tmp.replace(checkpoint)  # atomic: an interrupted save never leaves a broken checkpoint
+                self.save(checkpoint)
         return self.state
