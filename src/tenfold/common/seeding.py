@@ -7,8 +7,10 @@ consumer of randomness does not shift the streams of the others.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import random
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -49,3 +51,24 @@ def torch_generator(seed: int, *names: str | int):  # -> torch.Generator (torch 
     gen = torch.Generator()
     gen.manual_seed(derive_seed(seed, *names))
     return gen
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run a block with ``n`` torch intra-op threads (None: leave as is), then restore the previous count.
+
+    Float sums in CPU kernels are split across threads, so their rounding (and everything trained on them) depends
+    on the thread count: pinning it makes a seeded run give the same numbers on any machine and in any process
+    (inline or in a worker pool).
+    """
+    import torch
+
+    if n is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

@@ -19,7 +19,7 @@ SYSTEM = SystemSpec(
         "2406.05673",
     ),
     summary="GFlowNet fine-tuning for diverse multi-step reasoning",
-    status="in progress",
+    status="built",
     cli="tenfold.flowreason.cli:register",
     reproduce="tenfold.flowreason.reproduce:reproduce",
     claims=(
@@ -56,12 +56,17 @@ SYSTEM = SystemSpec(
             "— (the paper cannot measure it; FoR's premise: sampling ∝ reward)",
             _RUN,
         ),
-        Claim("ablation", "trajectory balance without replay and local search", "ablation (Table 5)", _RUN),
+        Claim(
+            "ablation",
+            "trajectory balance without replay and local search",
+            "ablation (Table 5)",
+            "tenfold reproduce flowreason --preset paper",
+        ),
         Claim(
             "large",
             "the same methods trained on 200 Game24 problems",
             "— (the paper trains on ~15)",
-            "tenfold reproduce flowreason --preset paper",
+            _RUN,
         ),
     ),
 )

@@ -117,7 +117,9 @@ def _load_run(run: Path):
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from tenfold.common.seeding import torch_threads
     from tenfold.flowreason.data import split
+    from tenfold.flowreason.experiment import threads_for
     from tenfold.flowreason.metrics import evaluate, summarise
     from tenfold.flowreason.reward import Reward
     from tenfold.flowreason.trainer import make_env
@@ -129,8 +131,9 @@ def _eval(args: argparse.Namespace) -> int:
     summary = {"task": train_cfg.task, "method": train_cfg.method, "seed": train_cfg.seed, "train": {}, "test": {}}
     for name, problems in (("train", train), ("test", test)):
         if args.split in (name, "both") and problems:
-            summary[name] = summarise(evaluate(env, policy, problems, args.k, reward, seed=train_cfg.seed,
-                                               progress=True))  # fmt: skip
+            with torch_threads(threads_for(train_cfg)):  # the thread count of training: the same numbers
+                evals = evaluate(env, policy, problems, args.k, reward, seed=train_cfg.seed, progress=True)
+            summary[name] = summarise(evals)
     _print_summary(summary, args.json)
     return 0
 

@@ -186,7 +186,7 @@ PRESETS = {
     "test": lambda: ReproConfig(
         train=TrainConfig(epochs=2, prior_steps=5, ls_proposals=2, d_model=32, n_layers=1),
         data=DataConfig(n_train=3, n_test=2),
-        methods=("for", "reinforce", "sft"),
+        methods=("for", "tb", "reinforce", "sft"),
         seeds=(0,),
         eval_k=4,
         rl_samples=4,

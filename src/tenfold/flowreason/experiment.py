@@ -18,7 +18,7 @@ from tenfold.common.config import stable_hash, to_jsonable
 from tenfold.common.errors import UserError
 from tenfold.common.paths import cache_dir
 from tenfold.common.rundir import RunDir
-from tenfold.common.seeding import seed_everything
+from tenfold.common.seeding import seed_everything, torch_threads
 from tenfold.flowreason.config import DataConfig, TrainConfig
 from tenfold.flowreason.data import split
 from tenfold.flowreason.env import Environment
@@ -48,6 +48,11 @@ def load_prior(env: Environment, cfg: TrainConfig, progress: bool = False) -> nn
     pretrained LM itself: loaded, not cached)."""
     if cfg.policy == "llm":
         return train_prior(env, [], cfg)
+    with torch_threads(threads_for(cfg)):
+        return _cached_prior(env, cfg, progress)
+
+
+def _cached_prior(env: Environment, cfg: TrainConfig, progress: bool) -> nn.Module:
     key = stable_hash({k: getattr(cfg, k) for k in ("task", "policy", "d_model", "n_layers", "prior_steps", "seed")})
     path = cache_dir("flowreason") / f"prior-{cfg.task}-{key}.pt"
     if path.exists():
@@ -107,9 +112,20 @@ def _read_evals(run: RunDir) -> tuple[list[ProblemEval], list[ProblemEval]]:
     return back["train"], back["test"]
 
 
+def threads_for(cfg: TrainConfig) -> int | None:
+    """Torch threads of a run: one for the small policies (their numbers then do not depend on the machine's core
+    count; they gain little from more), all for an LLM policy (None: unchanged)."""
+    return None if cfg.policy == "llm" else 1
+
+
 def run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool = False) -> Outcome:
     """Train (or resume) and evaluate one method; see the module docstring. A finished run directory of the same
     config is read back (summary, per-problem evaluations, policy) instead of being recomputed."""
+    with torch_threads(threads_for(cfg.train)):
+        return _run_experiment(cfg, out_dir, progress)
+
+
+def _run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool) -> Outcome:
     tc = cfg.train.validate()
     run = _open_run(cfg, out_dir)
     if all((out_dir / f).exists() for f in ("summary.json", "evals.json", "policy.pt")):

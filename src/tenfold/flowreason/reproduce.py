@@ -16,9 +16,9 @@ from tenfold.common.parallel import pmap
 from tenfold.common.progress import track
 from tenfold.common.registry import ClaimResult, Reproduction
 from tenfold.common.rundir import RunDir
-from tenfold.common.seeding import seed_everything
-from tenfold.flowreason.config import ReproConfig, method_config, repro_config
-from tenfold.flowreason.experiment import ExperimentConfig, cached_run_dir, load_prior, run_experiment
+from tenfold.common.seeding import seed_everything, torch_threads
+from tenfold.flowreason.config import ReproConfig, TrainConfig, method_config, repro_config
+from tenfold.flowreason.experiment import ExperimentConfig, cached_run_dir, load_prior, run_experiment, threads_for
 from tenfold.flowreason.metrics import creativity
 from tenfold.flowreason.trainer import make_env
 
@@ -126,8 +126,10 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowre
                         per_seed[method][-1][split]["creativity"] = c
         table[task] = {m: _aggregate(rows) for m, rows in per_seed.items()}
         results.append(_headline(claims[f"diversity_{task}"], task, table[task], cfg))
-        if "tb" in table[task] and "for" in table[task]:
-            results.append(_ablation(claims["ablation"], task, table[task]))
+
+    with_tb = {task: t for task, t in table.items() if "tb" in t and "for" in t}
+    if with_tb:
+        results.append(_ablation(claims["ablation"], with_tb))
     if exact_rows:
         results.append(_exact_claim(claims["exact_target"], exact_rows, cfg))
     plot = _plot(table, run.path / "distinct_vs_accuracy.png")
@@ -207,20 +209,33 @@ def _cell(method: str, m: dict) -> str:
     return text + (f" / creativity {m['creativity']:.2f}" if "creativity" in m else "")
 
 
-def _ablation(claim, task: str, table: dict) -> ClaimResult:
-    fr, tb = table["for"]["train"], table["tb"]["train"]
-    return ClaimResult(
-        claim,
-        f"{task}: FoR {fr['distinct_correct']:.2f} distinct / {100 * fr['sample_accuracy']:.0f}% vs TB without replay "
-        f"and local search {tb['distinct_correct']:.2f} / {100 * tb['sample_accuracy']:.0f}%",
-        None,
-        values={"for": fr, "tb": tb},
-    )
+def _ablation(claim, tables: dict[str, dict]) -> ClaimResult:
+    """TB without replay and local search beside FoR, per task, held-out and training problems."""
+    parts, values = [], {}
+    for task, table in tables.items():
+        cells = []
+        for split in ("test", "train"):
+            if table["for"].get(split):
+                fr, tb = table["for"][split], table["tb"][split]
+                cells.append(f"{'held-out' if split == 'test' else 'training'} FoR {fr['distinct_correct']:.2f} / "
+                             f"{100 * fr['sample_accuracy']:.1f}% vs TB alone {tb['distinct_correct']:.2f} / "
+                             f"{100 * tb['sample_accuracy']:.1f}%")  # fmt: skip
+        parts.append(f"{task}: " + ", ".join(cells))
+        values[task] = {"for": table["for"], "tb": table["tb"]}
+    return ClaimResult(claim, "; ".join(parts) + " (distinct correct / accuracy per sample)", None, values=values)
 
 
 def _exact_puzzle(text: str, cfg: ReproConfig) -> dict:
     """FoR trained on one enumerable Game24 puzzle alone: the L1 distance of its exact law to R^β / Z before/after
     (the trained state is cached like the grid's runs)."""
+    env = make_env("game24")
+    tc = replace(cfg.train, task="game24", method="for", epochs=cfg.exact_epochs, checkpoint_every=500,
+                 lr=cfg.exact_lr, ls_completion=cfg.exact_ls_completion)  # fmt: skip
+    with torch_threads(threads_for(tc)):
+        return _exact_run(text, tc, env)
+
+
+def _exact_run(text: str, tc: TrainConfig, env: Any) -> dict:
     from tenfold.common.config import stable_hash
     from tenfold.common.paths import cache_dir
     from tenfold.common.rundir import source_sha256
@@ -228,9 +243,6 @@ def _exact_puzzle(text: str, cfg: ReproConfig) -> dict:
     from tenfold.flowreason.sampling import exact_distribution, target_l1
     from tenfold.flowreason.trainer import Trainer
 
-    env = make_env("game24")
-    tc = replace(cfg.train, task="game24", method="for", epochs=cfg.exact_epochs, checkpoint_every=500,
-                 lr=cfg.exact_lr, ls_completion=cfg.exact_ls_completion)  # fmt: skip
     seed_everything(tc.seed)
     p = parse_puzzle(text)
     trainer = Trainer(env, [p], tc, load_prior(env, tc))
