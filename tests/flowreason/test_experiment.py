@@ -61,3 +61,13 @@ def test_cache_key_follows_the_config():
     a, b = cached_run_dir(_cfg()), cached_run_dir(_cfg())
     assert a == b and a.name.startswith("prontoqa-for-s0-")
     assert cached_run_dir(replace(_cfg(), eval_k=4)) != a
+
+
+def test_a_corrupt_checkpoint_is_a_one_line_error(tmp_path):
+    out = tmp_path / "run"
+    run_experiment(_cfg(epochs=1), out)
+    for name in ("summary.json", "evals.json", "policy.pt"):
+        (out / name).unlink()
+    (out / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(UserError, match="cannot resume from"):
+        run_experiment(_cfg(epochs=1), out)

@@ -11,8 +11,10 @@ Every method makes one update per training problem per epoch from ``n_samples`` 
   by the batch std), ``ppo_epochs`` passes per batch.
 * ``sft`` — maximum likelihood of one reference solution per problem (no sampling).
 
-All start from the same prior (pre-trained on random valid steps). A run checkpoints every ``checkpoint_every``
-epochs into its run directory and resumes from the last checkpoint.
+All start from the same prior (pre-trained on random valid steps, or the base LM of an LLM policy) and share the
+learning-rate schedule (cosine from ``lr`` to ``lr_min_ratio`` × ``lr``; the official code anneals with
+CosineAnnealingLR). A run checkpoints every ``checkpoint_every`` epochs into its run directory and resumes from the
+last checkpoint.
 """
 
 from __future__ import annotations
