@@ -1,0 +1,159 @@
+"""Exactness of the LaTIM decomposition on random tiny Mamba-1 and Mamba-2 models (``transformers`` modules, untouched):
+Σ_j T_i(j) + bias_i equals the module's output (1e-5 relative, float32) and a float64 recurrence (1e-10), causality,
+padding invariance, the frozen-ablation identity, and ALTI rows."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from tenfold.latim.api import contributions, explain
+from tenfold.latim.decompose import blocks
+from tenfold.latim.mixers import internals, reference_output
+from tenfold.latim.model import blocks as layers_of
+from tenfold.latim.model import trace
+from tenfold.lm.zoo import ModelSpec, build_model
+
+VOCAB = 23
+
+
+def tiny(family: str, seed: int, groups: int = 1, act: str = "silu", bias: bool = False):
+    """A random tiny model with non-trivial dynamics (Δ, D and conv taps away from their inits)."""
+    spec = ModelSpec(family, d_model=16, n_layer=2, d_state=4, expand=2, head_dim=8, chunk_size=8, conv_kernel=4)
+    model = build_model(spec, VOCAB, 0, seed=seed)
+    cfg = model.config
+    if family == "mamba2" and groups != 1:
+        import transformers as tf
+
+        cfg = tf.Mamba2Config(**{**cfg.to_dict(), "n_groups": groups})
+        torch.manual_seed(seed)
+        model = tf.Mamba2ForCausalLM(cfg)
+    if act != "silu" or bias:
+        import transformers as tf
+
+        cls = tf.MambaForCausalLM if family == "mamba" else tf.Mamba2ForCausalLM
+        conf = type(cfg)(**{**cfg.to_dict(), "hidden_act": act, "use_bias": bias})
+        torch.manual_seed(seed)
+        model = cls(conf)
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "A_log" in name or name.endswith(".D") or "dt" in name or "conv1d" in name or "bias" in name:
+                p.add_(0.3 * torch.randn(p.shape, generator=g))
+    return model.eval()
+
+
+def _ids(seed: int, batch: int, length: int) -> torch.Tensor:
+    return torch.randint(1, VOCAB, (batch, length), generator=torch.Generator().manual_seed(seed))
+
+
+CASES = [("mamba", 1), ("mamba2", 1), ("mamba2", 2), ("mamba2", 4)]
+
+
+@pytest.mark.parametrize(("family", "groups"), CASES)
+@pytest.mark.parametrize("mode", ["post-conv", "frozen"])
+def test_contributions_sum_to_the_module_output(family, groups, mode):
+    for seed, length in ((0, 1), (1, 7), (2, 33), (3, 64)):
+        model = tiny(family, seed, groups)
+        ids = _ids(seed, 3, length)
+        for lc in contributions(model, ids, mode=mode):
+            total = lc.vectors.sum(2) + lc.bias
+            err = (total - lc.output).norm() / lc.output.norm().clamp(min=1e-12)
+            assert err < 1e-5, (family, groups, mode, seed, length, lc.layer, float(err))
+            # causality: nothing from the future
+            future = torch.triu(torch.ones(length, length, dtype=torch.bool), diagonal=1)
+            assert lc.vectors[:, future].abs().max() == 0 if length > 1 else True
+
+
+@pytest.mark.parametrize(("family", "groups"), CASES)
+@pytest.mark.parametrize("mode", ["post-conv", "frozen"])
+def test_float64_decomposition_equals_a_float64_recurrence(family, groups, mode):
+    model = tiny(family, 5, groups)
+    ids = _ids(5, 2, 40)
+    tr = trace(model, ids)
+    for layer, block in enumerate(layers_of(model)):
+        it = internals(block.mixer, tr.u[layer], None, torch.float64)
+        ref = reference_output(it)
+        # the float64 recurrence is the module's computation: it matches transformers to float32 precision
+        assert (ref.float() - tr.o[layer]).norm() / tr.o[layer].norm() < 1e-5
+        for blk in blocks(it, mode, budget_bytes=4096):  # tiny budget: many row blocks
+            total = blk.vectors.sum(2) + blk.bias
+            err = (total - ref[:, blk.rows]).abs().max() / ref.abs().max()
+            assert err < 1e-10, (family, mode, layer, float(err))
+
+
+def test_a_linear_activation_model_is_decomposed_exactly_through_the_conv():
+    for family in ("mamba", "mamba2"):
+        model = tiny(family, 6, act="linear", bias=True)
+        ids = _ids(6, 2, 20)
+        for lc in contributions(model, ids, mode="linear", dtype="float64"):
+            assert ((lc.vectors.sum(2) + lc.bias) - lc.output.double()).abs().max() < 1e-5
+    from tenfold.common.errors import UserError
+
+    with pytest.raises(UserError, match="linear conv activation"):
+        contributions(tiny("mamba", 6), _ids(6, 1, 5), mode="linear")
+
+
+@pytest.mark.parametrize(("family", "groups"), CASES[:3])
+def test_zeroing_a_value_changes_the_output_by_exactly_minus_its_contribution(family, groups):
+    model = tiny(family, 7, groups)
+    ids = _ids(7, 1, 12)
+    tr = trace(model, ids)
+    it = internals(layers_of(model)[1].mixer, tr.u[1], None, torch.float64)
+    (blk,) = list(blocks(it, "post-conv"))
+    base = reference_output(it)
+    for j in (0, 5, 11):
+        x = it.x.clone()
+        x[:, j] = 0  # the value path only: Δ, B, C (and s_i) are kept
+        delta = reference_output(it, x) - base
+        assert torch.allclose(delta[:, j:], -blk.vectors[:, j:, j], atol=1e-12, rtol=0)
+        assert delta[:, :j].abs().max() == 0 if j else True
+
+
+def test_padding_does_not_change_real_tokens_scores():
+    for family, groups in CASES[:3]:
+        model = tiny(family, 8, groups)
+        real = _ids(8, 1, 10)
+        padded = torch.cat([torch.zeros(1, 4, dtype=torch.long), real], 1)
+        mask = torch.cat([torch.zeros(1, 4), torch.ones(1, 10)], 1).long()
+        for method in ("latim-alti", "latim-l2", "hidden-attention"):
+            a = explain(model, real, method=method)
+            b = explain(model, padded, method=method, attention_mask=mask)
+            assert torch.allclose(b[..., 4:, 4:], a, atol=1e-5), (family, method)
+            assert b[..., 4:, :4].abs().max() == 0  # padding is never a source
+
+
+@pytest.mark.parametrize("method", ["latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "hidden-attention",
+                                    "latim-alti-rollout"])  # fmt: skip
+def test_maps_are_row_stochastic_and_lower_triangular(method):
+    model = tiny("mamba2", 9, 2)
+    maps = explain(model, _ids(9, 2, 15), method=method)
+    assert maps.shape == (2, 2, 15, 15)
+    assert (maps >= 0).all()
+    assert torch.triu(maps, diagonal=1).abs().max() == 0
+    assert torch.allclose(maps.sum(-1), torch.ones(2, 2, 15, dtype=maps.dtype), atol=1e-6)
+
+
+def test_rows_and_row_blocks_give_the_same_maps():
+    model = tiny("mamba", 10)
+    ids = _ids(10, 1, 30)
+    full = explain(model, ids, method="latim-alti", budget_bytes=1 << 30)
+    small = explain(model, ids, method="latim-alti", budget_bytes=2048)
+    last = explain(model, ids, method="latim-alti", rows=[-1])
+    assert torch.allclose(full, small, atol=1e-6) and torch.allclose(last[0, :, 0], full[0, :, -1], atol=1e-6)
+    assert not full.requires_grad
+
+
+def test_bad_input():
+    from tenfold.common.errors import UserError
+
+    model = tiny("mamba", 11)
+    with pytest.raises(UserError, match="no tokens"):
+        explain(model, torch.zeros(1, 0, dtype=torch.long))
+    with pytest.raises(UserError, match="out of range"):
+        explain(model, _ids(0, 1, 4), layers=5)
+    with pytest.raises(UserError, match="unknown method"):
+        explain(model, _ids(0, 1, 4), method="attention")
+    gpt = build_model(ModelSpec("gpt2", d_model=16, n_layer=1, n_head=2), VOCAB, 0)
+    with pytest.raises(UserError, match="Mamba-1 and Mamba-2"):
+        explain(gpt, _ids(0, 1, 4))
