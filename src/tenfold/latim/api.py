@@ -108,47 +108,73 @@ def explain(model: Any, input_ids: Any, method: str = "latim-alti", layers: int 
     ``rows`` restricts the targets (e.g. ``[-1]``-style retrieval: only the last position), computed row-blocked so that
     memory stays O(block · L · d). Rollout needs all rows and all layers up to the last one asked for.
     """
-    if method not in METHODS:
-        raise UserError(f"unknown method '{method}' (choose from {', '.join(METHODS)})")
+    return explain_all(model, input_ids, (method,), layers, mode, rows, attention_mask, dtype, budget_bytes)[method]
+
+
+def explain_all(model: Any, input_ids: Any, methods: Sequence[str], layers: int | Sequence[int] | None = None,
+                mode: str = "post-conv", rows: Sequence[int] | None = None, attention_mask: Any = None,
+                dtype: Any = None, budget_bytes: int = 256 << 20) -> dict[str, torch.Tensor]:  # fmt: skip
+    """:func:`explain` for several methods at once: one forward, and one decomposition per layer shared by every
+    LaTIM score and hidden attention."""
+    for method in methods:
+        if method not in METHODS:
+            raise UserError(f"unknown method '{method}' (choose from {', '.join(METHODS)})")
     ids, mask, single = check_ids(input_ids, attention_mask)
     idx = check_layers(model, layers)
     length = ids.shape[1]
     if rows is not None:
         rows = [r % length if -length <= r < length else r for r in rows]
-    if method in ("grad-input", "mamba-lrp"):
-        from tenfold.latim.baselines import gradient_maps
+    out: dict[str, torch.Tensor] = {}
+    for method in methods:
+        if method in ("grad-input", "mamba-lrp"):
+            from tenfold.latim.baselines import gradient_maps
 
-        maps = gradient_maps(model, ids, mask, idx, rule="lrp" if method == "mamba-lrp" else "plain", rows=rows)
-        return maps[0] if single else maps
-    dt = _dtype(dtype)
-    tr = trace(model, ids, mask)
-    if method == "latim-alti-rollout":
-        full = [_maps(model, tr, layer, mask, dt, "latim-alti-res", mode, None, budget_bytes)
-                for layer in range(max(idx) + 1)]  # fmt: skip
-        rolled = rollout(torch.stack(full, 1))[:, idx]
-        if rows is not None:
-            rolled = rolled[:, :, torch.as_tensor(rows)]
-        return rolled[0] if single else rolled
-    maps = torch.stack([_maps(model, tr, layer, mask, dt, method, mode, rows, budget_bytes) for layer in idx], 1)
-    return maps[0] if single else maps
+            out[method] = gradient_maps(model, ids, mask, idx, rule="lrp" if method == "mamba-lrp" else "plain",
+                                        rows=rows)  # fmt: skip
+    local = [m for m in methods if m not in out]
+    if local:
+        dt = _dtype(dtype)
+        tr = trace(model, ids, mask)
+        scored = [m for m in local if m != "latim-alti-rollout"]
+        if "latim-alti-rollout" in local and "latim-alti-res" not in scored:
+            scored.append("latim-alti-res")
+        upto = max(idx) + 1 if "latim-alti-rollout" in local else 0
+        per_layer = {layer: _maps(model, tr, layer, mask, dt, scored, mode,
+                                  None if layer < upto else rows, budget_bytes)
+                     for layer in sorted(set(idx) | set(range(upto)))}  # fmt: skip
+        for m in local:
+            if m == "latim-alti-rollout":
+                full = torch.stack([per_layer[layer]["latim-alti-res"] for layer in range(upto)], 1)
+                rolled = rollout(full)[:, idx]
+                out[m] = rolled if rows is None else rolled[:, :, torch.as_tensor(rows)]
+            else:
+                out[m] = torch.stack([_rows(per_layer[layer][m], rows, layer < upto) for layer in idx], 1)
+    return {m: (v[0] if single else v) for m, v in out.items()}
+
+
+def _rows(maps: torch.Tensor, rows, computed_all: bool) -> torch.Tensor:
+    # a layer computed for every row (because rollout needed it) is cut down to the rows asked for
+    return maps[:, torch.as_tensor(rows)] if computed_all and rows is not None else maps
 
 
 @torch.no_grad()
-def _maps(model: Any, tr, layer: int, mask, dtype, method: str, mode: str, rows, budget_bytes: int) -> torch.Tensor:
-    """[B, T, L] normalised maps of one layer."""
+def _maps(model: Any, tr, layer: int, mask, dtype, methods: list[str], mode: str, rows, budget_bytes: int,
+          ) -> dict[str, torch.Tensor]:  # fmt: skip
+    """{method: [B, T, L] normalised maps} of one layer, from one pass over its decomposition blocks."""
     it = _layer_internals(model, tr, layer, mask, dtype)
     b, length = it.x.shape[:2]
-    parts = []
-    for blk in blocks(it, mode, rows, budget_bytes, with_mixing=method == "hidden-attention"):
-        if method == "hidden-attention":
-            assert blk.mixing is not None
-            raw = blk.mixing.mean(-1)
-        else:
-            kind = method.removeprefix("latim-")
-            raw = raw_scores(blk.vectors, blk.bias, kind, tr.h_in[layer][:, blk.rows].to(dtype), blk.rows)
-        full = torch.zeros(b, blk.rows.numel(), length, dtype=dtype)
-        full[..., : raw.shape[-1]] = normalise_rows(raw, blk.rows)
-        if mask is not None:  # padding sources never score (their values are zero; this also covers D's diagonal)
-            full = full * mask[:, None, :].to(dtype)
-        parts.append(full)
-    return torch.cat(parts, 1)
+    parts: dict[str, list[torch.Tensor]] = {m: [] for m in methods}
+    for blk in blocks(it, mode, rows, budget_bytes, with_mixing="hidden-attention" in methods):
+        for method in methods:
+            if method == "hidden-attention":
+                assert blk.mixing is not None
+                raw = blk.mixing.mean(-1)
+            else:
+                kind = method.removeprefix("latim-")
+                raw = raw_scores(blk.vectors, blk.bias, kind, tr.h_in[layer][:, blk.rows].to(dtype), blk.rows)
+            full = torch.zeros(b, blk.rows.numel(), length, dtype=dtype)
+            full[..., : raw.shape[-1]] = normalise_rows(raw, blk.rows)
+            if mask is not None:  # padding sources never score (their values are zero; this covers D's diagonal)
+                full = full * mask[:, None, :].to(dtype)
+            parts[method].append(full)
+    return {m: torch.cat(v, 1) for m, v in parts.items()}

@@ -120,31 +120,22 @@ def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str,
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-class Trainer:
-    """Trains ``model`` on a token stream; see the module docstring.
+class StepTrainer:
+    """The optimisation loop, checkpoints and exact resume, for any batch source (see the module docstring).
+
+    Subclasses say what a batch is (:meth:`batch`, a pure function of the step), what it costs (:meth:`loss`) and how
+    to evaluate (:meth:`evaluate`): :class:`Trainer` trains on a token stream; synthetic-task trainers (LaTIM's)
+    draw their sequences from the step's seed.
 
     Args:
         model: a causal LM whose forward takes ``input_ids`` and returns ``.logits`` (any HF model).
-        train_ids: (n_train,) int64 token stream, documents separated by EOS.
-        val_ids: (n_val,) int64 validation stream.
         cfg: optimisation settings.
         workdir: where checkpoints live (``workdir/checkpoints``).
         run: run directory for metrics (defaults to one at ``workdir``).
     """
 
-    def __init__(
-        self,
-        model: torch.nn.Module,
-        train_ids: torch.Tensor,
-        val_ids: torch.Tensor,
-        cfg: TrainConfig,
-        workdir: Path,
-        run: RunDir | None = None,
-    ):
-        if len(train_ids) < cfg.block_size + 2:
-            raise UserError(f"training text has {len(train_ids)} tokens, fewer than one block of {cfg.block_size}")
+    def __init__(self, model: torch.nn.Module, cfg: TrainConfig, workdir: Path, run: RunDir | None = None):
         self.model, self.cfg = model, cfg
-        self.train_ids, self.val_ids = train_ids.long(), val_ids.long()
         self.workdir = Path(workdir)
         self.ckpt_dir = self.workdir / "checkpoints"
         self.run = run or RunDir.open(self.workdir)
@@ -154,12 +145,22 @@ class Trainer:
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, cfg))
         self.step = 0  # optimizer steps done
 
-    # -- data ----------------------------------------------------------------------------------------------------
-    def batch(self, step: int) -> torch.Tensor:
-        """The (batch_size, block_size + 1) training windows of ``step``: a pure function of (seed, step)."""
-        gen = torch.Generator().manual_seed(derive_seed(self.cfg.seed, "batch", step))
-        starts = torch.randint(0, len(self.train_ids) - self.cfg.block_size - 1, (self.cfg.batch_size,), generator=gen)
-        return torch.stack([self.train_ids[s : s + self.cfg.block_size + 1] for s in starts.tolist()])
+    # -- what subclasses define ----------------------------------------------------------------------------------
+    def batch(self, step: int) -> Any:
+        """The training batch of ``step`` (a pure function of (seed, step), so that resuming needs no loader state)."""
+        raise NotImplementedError
+
+    def loss(self, batch: Any) -> torch.Tensor:
+        """The scalar training loss of a batch."""
+        raise NotImplementedError
+
+    def batch_tokens(self, batch: Any) -> int:
+        """Predicted tokens in a batch (for the throughput metric)."""
+        raise NotImplementedError
+
+    def evaluate(self, limit: int | None = None) -> dict[str, float]:
+        """Validation metrics (``limit``: a cheaper periodic evaluation; None: the final one)."""
+        return {}
 
     # -- checkpoints ---------------------------------------------------------------------------------------------
     def checkpoints(self) -> list[Path]:
@@ -208,10 +209,6 @@ class Trainer:
         return True
 
     # -- loop ----------------------------------------------------------------------------------------------------
-    def evaluate(self, limit: int | None = None) -> dict[str, float]:
-        total, count = windows_nll(self.model, eval_windows(self.val_ids, self.cfg.block_size, limit))
-        return {"eval/loss": total / count, "eval/ppl": math.exp(total / count), "eval/tokens": count}
-
     def train(self, stop_at: int | None = None, on_step: Callable[[int, float], None] | None = None) -> dict:
         """Run (or resume) training to ``cfg.steps``; returns the final metrics.
 
@@ -229,8 +226,7 @@ class Trainer:
         t0, tokens = time.perf_counter(), 0
         while self.step < cfg.steps:
             batch = self.batch(self.step)
-            logits = self.model(input_ids=batch[:, :-1]).logits
-            loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), batch[:, 1:].flatten())
+            loss = self.loss(batch)
             loss.backward()
             if cfg.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
@@ -238,7 +234,7 @@ class Trainer:
             self.optimizer.zero_grad(set_to_none=True)
             self.scheduler.step()
             self.step += 1
-            tokens += batch[:, 1:].numel()
+            tokens += self.batch_tokens(batch)
             loss_value = loss.item()
             row: dict[str, float] = {"train/loss": loss_value, "train/lr": self.scheduler.get_last_lr()[0]}
             if self.step % cfg.eval_every == 0 or self.step == cfg.steps:
@@ -257,3 +253,47 @@ class Trainer:
         bar.close()
         final = {k: v for k, v in self.run.metrics()[-1].items() if k != "step"} if self.run.metrics() else {}
         return {"step": self.step, **final}
+
+
+class Trainer(StepTrainer):
+    """Trains ``model`` on a token stream: random windows of ``block_size + 1`` tokens, next-token loss everywhere.
+
+    Args:
+        model: a causal LM whose forward takes ``input_ids`` and returns ``.logits`` (any HF model).
+        train_ids: (n_train,) int64 token stream, documents separated by EOS.
+        val_ids: (n_val,) int64 validation stream.
+        cfg: optimisation settings.
+        workdir: where checkpoints live (``workdir/checkpoints``).
+        run: run directory for metrics (defaults to one at ``workdir``).
+    """
+
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        train_ids: torch.Tensor,
+        val_ids: torch.Tensor,
+        cfg: TrainConfig,
+        workdir: Path,
+        run: RunDir | None = None,
+    ):
+        if len(train_ids) < cfg.block_size + 2:
+            raise UserError(f"training text has {len(train_ids)} tokens, fewer than one block of {cfg.block_size}")
+        super().__init__(model, cfg, workdir, run)
+        self.train_ids, self.val_ids = train_ids.long(), val_ids.long()
+
+    def batch(self, step: int) -> torch.Tensor:
+        """The (batch_size, block_size + 1) training windows of ``step``: a pure function of (seed, step)."""
+        gen = torch.Generator().manual_seed(derive_seed(self.cfg.seed, "batch", step))
+        starts = torch.randint(0, len(self.train_ids) - self.cfg.block_size - 1, (self.cfg.batch_size,), generator=gen)
+        return torch.stack([self.train_ids[s : s + self.cfg.block_size + 1] for s in starts.tolist()])
+
+    def loss(self, batch: torch.Tensor) -> torch.Tensor:
+        logits = self.model(input_ids=batch[:, :-1]).logits
+        return torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), batch[:, 1:].flatten())
+
+    def batch_tokens(self, batch: torch.Tensor) -> int:
+        return batch[:, 1:].numel()
+
+    def evaluate(self, limit: int | None = None) -> dict[str, float]:
+        total, count = windows_nll(self.model, eval_windows(self.val_ids, self.cfg.block_size, limit))
+        return {"eval/loss": total / count, "eval/ppl": math.exp(total / count), "eval/tokens": count}

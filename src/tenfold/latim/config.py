@@ -1,0 +1,96 @@
+"""Typed configs of the LaTIM reproduction and its presets (``test`` seconds, ``quick`` minutes, ``paper``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from tenfold.common.config import select_preset
+from tenfold.latim.tasks import TaskSpec
+from tenfold.latim.train import ModelConfig, TaskTrainConfig
+from tenfold.lm.trainer import TrainConfig as OptimConfig
+
+ARCHS = ("mamba", "mamba2")
+EVAL_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-alti-rollout", "hidden-attention",
+                "grad-input", "mamba-lrp")  # fmt: skip
+
+
+def _optim(steps: int) -> OptimConfig:
+    return OptimConfig(steps=steps, batch_size=64, lr=5e-3, warmup_steps=30, weight_decay=0.0, eval_every=200,
+                       ckpt_every=200)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Suite:
+    """One evaluation suite: a task, how its models are trained, and what is measured."""
+
+    name: str
+    task: TaskSpec
+    steps: dict[str, int]
+    """training steps per architecture."""
+    mimetic: bool = True
+    """mimetic initialisation of its models."""
+
+    def train_config(self, arch: str, seed: int, model: ModelConfig) -> TaskTrainConfig:
+        return TaskTrainConfig(task=self.task, model=replace(model, family=arch, mimetic=self.mimetic),
+                               optim=replace(_optim(self.steps[arch]), seed=seed))  # fmt: skip
+
+
+def default_suites(scale: float = 1.0) -> tuple[Suite, ...]:
+    """The four suites of the reproduction, ``scale`` × the quick preset's training steps."""
+
+    def s(m1: int, m2: int) -> dict[str, int]:
+        return {"mamba": max(1, int(m1 * scale)), "mamba2": max(1, int(m2 * scale))}
+
+    return (
+        # 800 / 1,200 steps: 97.5 % / 99.1 % copy accuracy (Mamba-1 / Mamba-2, mean of seeds 0 and 1)
+        Suite("copy", TaskSpec("copy", symbols=16, min_len=4, max_len=12), s(800, 1200)),
+        # the negative control: a fixed length lets a model copy by position; without mimetic initialisation it does
+        Suite("copy-fixed", TaskSpec("copy", symbols=16, min_len=10, max_len=10), s(600, 600), mimetic=False),
+        Suite("recall", TaskSpec("recall", symbols=16, min_len=2, max_len=6, queries=4), s(600, 600)),
+        Suite("translate", TaskSpec("translate", symbols=16, min_len=4, max_len=10), s(600, 600)),
+    )
+
+
+RETRIEVE = Suite("retrieve", TaskSpec("retrieve", symbols=16, min_len=8, max_len=40), {"mamba": 2000, "mamba2": 2000})
+"""Needle retrieval (explained from the last row only); in the paper preset."""
+
+
+@dataclass(frozen=True)
+class ReproConfig:
+    """What ``tenfold reproduce latim`` runs."""
+
+    suites: tuple[Suite, ...] = field(default_factory=default_suites)
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(d_model=32))
+    """the tiny models' shape (architecture and initialisation are set per suite)."""
+    archs: tuple[str, ...] = ARCHS
+    seeds: tuple[int, ...] = (0, 1)
+    methods: tuple[str, ...] = EVAL_METHODS
+    test_examples: int = 200
+    """test strings per suite."""
+    faith_examples: int = 30
+    """examples of the faithfulness measurement (one forward per source token each), on the copy suite."""
+    workers: int | None = None
+    """processes (default: all cores)."""
+
+
+PRESETS = {
+    "test": lambda: ReproConfig(
+        suites=default_suites(scale=0.04),
+        model=ModelConfig(d_model=16, n_layer=2, d_state=4, head_dim=8),
+        seeds=(0,),
+        test_examples=12,
+        faith_examples=3,
+    ),
+    "quick": lambda: ReproConfig(),
+    "paper": lambda: ReproConfig(
+        suites=(*default_suites(scale=2.5), RETRIEVE),
+        model=ModelConfig(d_model=64, n_layer=2),
+        seeds=(0, 1, 2),
+        test_examples=1000,
+        faith_examples=100,
+    ),
+}
+
+
+def repro_config(preset: str) -> ReproConfig:
+    return select_preset(PRESETS, preset)

@@ -1,0 +1,178 @@
+"""Evaluation with ground truth (LaTIM Sec. 4): source-finding AUC and top-1, alignment error rate, faithfulness.
+
+For each target row i of an example, a method's map row c_i· scores the candidate sources j ≤ i:
+
+* **AUC** (copying, recall, retrieval): the probability that the gold source outscores a random other candidate
+  (ties count half), averaged over rows, ×100;
+* **top-1**: the share of rows whose highest-scoring source is the gold one;
+* **AER** (translation): each target word is aligned to the argmax source word of its row, A is that set of links and
+  S = P the gold links: AER = 1 − (|A∩S| + |A∩P|) / (|A| + |S|);
+* **faithfulness**: the Spearman correlation (ties averaged), per row, between a layer's scores and the measured
+  effect of removing each source from that layer (the drop of the predicted token's log-probability when the
+  source's mixer input is zeroed), averaged over rows; and **AOPC**-style deletion curves: the summed effect of the k
+  highest-scoring sources, k = 1..K.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from tenfold.latim.api import explain_all
+from tenfold.latim.tasks import Example, collate
+
+
+def row_auc(scores: torch.Tensor, gold: int) -> float:
+    """AUC of one row's candidates ``scores`` [i + 1] with ``gold`` the positive."""
+    others = torch.cat([scores[:gold], scores[gold + 1 :]])
+    if others.numel() == 0:
+        return 1.0
+    g = scores[gold]
+    return float(((others < g).float() + 0.5 * (others == g).float()).mean())
+
+
+@dataclass
+class SourceScores:
+    """AUC ×100 and top-1 ×100 over every target row of the examples."""
+
+    auc: float
+    top1: float
+    rows: int
+
+
+def maps_for(model: Any, examples: list[Example], method: str | tuple[str, ...], layer: int = -1,
+             mode: str = "post-conv", batch_size: int = 32, only_rows: bool = False) -> Any:  # fmt: skip
+    """Per example, the [L_e, L_e] map of ``layer`` (only the target row computed if ``only_rows`` and every example
+    has one shared last row, as in retrieval). Several methods at once (a tuple) share the forward and the
+    decomposition and come back as {method: maps}."""
+    methods = (method,) if isinstance(method, str) else tuple(method)
+    out: dict[str, list[torch.Tensor]] = {m: [] for m in methods}
+    if only_rows and any(len(e.rows) != 1 for e in examples):
+        raise ValueError("only_rows needs one target row per example")
+    # one target row per example at varying positions: batches of one, so each computes its own row alone
+    size = 1 if only_rows and len({e.rows[0] for e in examples}) > 1 else batch_size
+    for k in range(0, len(examples), size):
+        chunk = examples[k : k + size]
+        b = collate(chunk)
+        rows = None
+        if only_rows and len({e.rows[0] for e in chunk}) == 1:
+            rows = [chunk[0].rows[0]]
+        maps = explain_all(model, b.ids, methods, layers=layer, mode=mode, rows=rows, attention_mask=b.mask)
+        for m in methods:
+            for n, e in enumerate(chunk):
+                if rows is None:
+                    out[m].append(maps[m][n, 0, : len(e.ids), : len(e.ids)].float())
+                else:
+                    full = torch.zeros(len(e.ids), len(e.ids))
+                    full[rows[0]] = maps[m][n, 0, 0, : len(e.ids)]
+                    out[m].append(full)
+    return out[methods[0]] if isinstance(method, str) else out
+
+
+def source_scores(maps: list[torch.Tensor], examples: list[Example]) -> SourceScores:
+    aucs, hits = [], []
+    for m, e in zip(maps, examples, strict=True):
+        for i, j in zip(e.rows, e.sources, strict=True):
+            row = m[i, : i + 1]
+            aucs.append(row_auc(row, j))
+            hits.append(float(int(row.argmax()) == j))
+    return SourceScores(100 * sum(aucs) / len(aucs), 100 * sum(hits) / len(hits), len(aucs))
+
+
+def alignment_error_rate(maps: list[torch.Tensor], examples: list[Example]) -> float:
+    """AER ×100 with sure = possible = the gold links; each target word links to its row's best source word."""
+    hit = total_a = total_s = 0
+    for m, e in zip(maps, examples, strict=True):
+        sep = e.ids.index(2)
+        for i, j in zip(e.rows, e.sources, strict=True):
+            src = m[i, 1:sep]  # source words only
+            guess = 1 + int(src.argmax())
+            hit += int(guess == j)
+            total_a += 1
+            total_s += 1
+    return 100 * (1 - 2 * hit / (total_a + total_s))
+
+
+@torch.no_grad()
+def ablation_effects(model: Any, example: Example, layer: int = -1) -> torch.Tensor:
+    """[rows, L] the drop of the predicted token's log-probability at each target row when source j is removed from
+    layer ``layer``'s mixer (its mixer input u_j zeroed: its value, and its Δ_j, B_j, C_j, all recomputed — a real
+    ablation, not the frozen one under which LaTIM is exact by construction); one forward per source."""
+    from tenfold.latim.model import blocks
+
+    ids = torch.tensor([example.ids])
+    mixer = blocks(model)[layer].mixer
+    rows = torch.tensor(example.rows)
+    drop: list[int] = []
+
+    def hook(_module, args, kwargs):
+        if not drop:
+            return None
+        hidden = (args[0] if args else kwargs["hidden_states"]).clone()
+        hidden[:, drop[0]] = 0
+        return ((hidden, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": hidden})
+
+    handle = mixer.register_forward_pre_hook(hook, with_kwargs=True)
+    try:
+        logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
+        picked = logp[rows].argmax(-1)
+        base = logp[rows, picked]
+        length = len(example.ids)
+        effects = torch.zeros(len(example.rows), length)
+        for j in range(length):
+            drop[:] = [j]
+            lp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)[rows, picked]
+            effects[:, j] = base - lp
+    finally:
+        handle.remove()
+    causal = torch.arange(length)[None, :] <= rows[:, None]
+    return effects * causal
+
+
+def _ranks(x: torch.Tensor) -> torch.Tensor:
+    """Ranks with ties averaged (as Spearman's ρ needs: a map's many equal zeros must not be ranked at random)."""
+    order = x.argsort()
+    ranks = torch.empty_like(x, dtype=torch.float64)
+    ranks[order] = torch.arange(x.numel(), dtype=torch.float64)
+    for v in x.unique():
+        tie = x == v
+        if tie.sum() > 1:
+            ranks[tie] = ranks[tie].mean()
+    return ranks
+
+
+def _spearman(a: torch.Tensor, b: torch.Tensor) -> float:
+    if a.numel() < 3:
+        return float("nan")
+    ra, rb = _ranks(a), _ranks(b)
+    ra, rb = ra - ra.mean(), rb - rb.mean()
+    denom = ra.norm() * rb.norm()
+    return float((ra * rb).sum() / denom) if denom > 0 else float("nan")
+
+
+@dataclass
+class Faithfulness:
+    spearman: float
+    """mean per-row Spearman correlation between scores and ablation effects."""
+    aopc: list[float]
+    """mean effect of deleting the top-k sources, k = 1..K."""
+
+
+def faithfulness(maps: list[torch.Tensor], effects: list[torch.Tensor], examples: list[Example], k: int = 5,
+                 ) -> Faithfulness:  # fmt: skip
+    """Correlation of scores with single-source ablation effects, and AOPC-style curves of cumulative top-k effects
+    (the sum of the top-k sources' single ablation effects: the deletion curve's first-order estimate)."""
+    rhos, curves = [], []
+    for m, eff, e in zip(maps, effects, examples, strict=True):
+        for r, i in enumerate(e.rows):
+            s, f = m[i, : i + 1], eff[r, : i + 1]
+            rho = _spearman(s, f)
+            if rho == rho:  # not nan
+                rhos.append(rho)
+            order = s.argsort(descending=True)
+            curves.append([float(f[order[: q + 1]].sum()) for q in range(min(k, order.numel()))])
+    width = max(len(c) for c in curves)
+    aopc = [sum(c[q] for c in curves if len(c) > q) / sum(1 for c in curves if len(c) > q) for q in range(width)]
+    return Faithfulness(sum(rhos) / max(len(rhos), 1), aopc)
