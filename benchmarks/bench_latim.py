@@ -12,6 +12,7 @@ python benchmarks/bench_latim.py [--lengths 128 256 512 1024 2048] [--d-model 12
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import resource
 import subprocess
@@ -68,12 +69,13 @@ def main() -> None:
     for length in args.lengths:
         row: dict = {"length": length}
         for phase in ("forward", "decompose", "last-row"):
-            out = subprocess.run([sys.executable, __file__, "--family", args.family, "--d-model", str(args.d_model),
-                                  "--child", str(length), phase], capture_output=True, text=True, check=True)  # fmt: skip
+            cmd = [sys.executable, __file__, "--family", args.family, "--d-model", str(args.d_model), "--child",
+                   str(length), phase]  # fmt: skip
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
             row[phase] = json.loads(out.stdout.strip().splitlines()[-1])
         row["time_ratio"] = row["decompose"]["seconds"] / row["forward"]["seconds"]
         rows.append(row)
-    for a, b in zip(rows, rows[1:], strict=False):  # ≈ 2 per doubling of L if the decomposition is quadratic
+    for a, b in itertools.pairwise(rows):  # ≈ 2 per doubling of L if the decomposition is quadratic
         b["ratio_growth"] = b["time_ratio"] / a["time_ratio"]
     print(json.dumps({"family": args.family, "d_model": args.d_model, "rows": rows}, indent=2))
 

@@ -104,8 +104,8 @@ def test_mimetic_initialisation():
     from tenfold.latim.train import ModelConfig, TaskTrainConfig, build
 
     for family in ("mamba", "mamba2"):
-        cfg = TaskTrainConfig(task=TaskSpec("copy", symbols=4), model=ModelConfig(family=family, d_model=16,
-                                                                                   head_dim=8, mimetic=True))  # fmt: skip
+        model_cfg = ModelConfig(family=family, d_model=16, head_dim=8, mimetic=True)
+        cfg = TaskTrainConfig(task=TaskSpec("copy", symbols=4), model=model_cfg)
         model = build(cfg)
         for block in model.backbone.layers:
             mix = block.mixer
