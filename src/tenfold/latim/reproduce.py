@@ -60,10 +60,34 @@ def exactness(seeds: tuple[int, ...] = (0, 1, 2)) -> dict[str, float]:
 
 
 def _job(job: tuple) -> dict:
-    """Train (or load) one suite's model for (arch, seed) and evaluate every method on its test strings."""
+    """Train (or load) one suite's model for (arch, seed) and evaluate every method on its test strings; the result is
+    cached beside the model, keyed by the evaluation settings and the source of tenfold.latim."""
+    import json
+
+    from tenfold.common.config import stable_hash
+    from tenfold.common.rundir import source_sha256
+    from tenfold.latim.train import model_dir
+
     suite, arch, seed, cfg = job
+    key = stable_hash(
+        {
+            "suite": suite,
+            "arch": arch,
+            "seed": seed,
+            "model": cfg.model,
+            "methods": cfg.methods,
+            "test": cfg.test_examples,
+            "faith": cfg.faith_examples,
+            "code": source_sha256("tenfold.latim"),
+        }
+    )
+    path = model_dir(suite.train_config(arch, seed, cfg.model)) / f"eval-{key}.json"
+    if path.exists():
+        return json.loads(path.read_text())
     with torch_threads(1):
-        return _evaluate_model(suite, arch, seed, cfg)
+        out = _evaluate_model(suite, arch, seed, cfg)
+    path.write_text(json.dumps(out))
+    return out
 
 
 def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dict:
@@ -125,7 +149,7 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/latim"
             "post-conv and frozen, 3 seeds)")  # fmt: skip
     results.append(ClaimResult(claims["exact"], text, ok, values=ex))
 
-    jobs = [(suite, arch, s, cfg) for suite in cfg.suites for arch in cfg.archs for s in cfg.seeds]
+    jobs = [(suite, arch, s, cfg) for suite in cfg.suites for arch in cfg.archs for s in (suite.seeds or cfg.seeds)]
     done = list(track(pmap(_job, jobs, cfg.workers), desc="latim models", total=len(jobs)))
     for row in done:
         run.log(suite=row["suite"], arch=row["arch"], seed=row["seed"], accuracy=row["accuracy"],
@@ -184,7 +208,9 @@ def _copy_claim(claim, rows: dict, cfg: ReproConfig) -> ClaimResult:
             f"{r['methods']['latim-l2']['top1']:.1f}, hidden attention {ha['auc']:.1f} / {ha['top1']:.1f}, "
             f"Mamba-LRP {r['methods']['mamba-lrp']['auc']:.1f} / {r['methods']['mamba-lrp']['top1']:.1f}"
         )
-    text = "; ".join(parts) + f" (last layer, {cfg.test_examples} test strings, mean of {len(cfg.seeds)} seeds)"
+    suite = next(s for s in cfg.suites if s.name == "copy")
+    n = len(suite.seeds or cfg.seeds)
+    text = "; ".join(parts) + f" (last layer, {cfg.test_examples} test strings, mean of {n} seeds)"
     return ClaimResult(claim, text, ok, values=rows)
 
 
