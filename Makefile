@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_aac.py
 	$(BIN)/python benchmarks/bench_projecttest.py
 	$(BIN)/python benchmarks/bench_flowreason.py
+	$(BIN)/python benchmarks/bench_latim.py
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
