@@ -143,11 +143,12 @@ def test_bad_inputs_are_one_line_errors(cli, tmp_path):
 
 def test_reproduce_writes_report(cli, tmp_path):
     out = tmp_path / "report"
-    proc = cli("reproduce", "lm", "latim", "--preset", "test", "--out", out, check=True)
+    proc = cli("reproduce", "lm", "latim", "collapse", "--preset", "test", "--out", out, check=True)
     html = (out / "index.html").read_text()
     md = (out / "report.md").read_text()
     assert "report:" in proc.stdout
     assert "GPT-2 BPE ids" in html and "data:image/png;base64," in html
-    assert "Not built yet" in html  # latim is not built yet and says so
-    assert "| lm |" in md and "| latim |" in md
+    assert "Not built yet" in html  # collapse is not built yet and says so
+    assert "(in progress)" in html  # latim runs, but is labelled as unfinished
+    assert "| lm |" in md and "| latim |" in md and "| collapse |" in md
     assert (out / "lm").is_dir()

@@ -157,3 +157,22 @@ def test_bad_input():
     gpt = build_model(ModelSpec("gpt2", d_model=16, n_layer=1, n_head=2), VOCAB, 0)
     with pytest.raises(UserError, match="Mamba-1 and Mamba-2"):
         explain(gpt, _ids(0, 1, 4))
+
+
+@pytest.mark.parametrize("family", ["mamba", "mamba2"])
+def test_logit_contributions_of_the_last_layer_sum_to_the_predicted_logit(family):
+    """latim-logit's signed parts: residual + Σ_j contributions + bias, projected through the final norm with its
+    denominator frozen, give the predicted token's logit exactly."""
+    from tenfold.latim.api import _logit_directions
+
+    model = tiny(family, 12)
+    ids = _ids(12, 2, 14)
+    tr = trace(model, ids)
+    (lc,) = contributions(model, ids, layers=-1)
+    direction = _logit_directions(model, tr, torch.float32)  # [B, L, d]
+    parts = lc.residual + lc.vectors.sum(2) + lc.bias
+    logit = (parts * direction).sum(-1)
+    expected = tr.logits.max(-1).values
+    assert torch.allclose(logit, expected, rtol=1e-4, atol=1e-4)
+    maps = explain(model, ids, method="latim-logit", layers=-1)
+    assert torch.allclose(maps.sum(-1), torch.ones(2, 1, 14), atol=1e-6)

@@ -4,7 +4,10 @@
 >>> per_layer = contributions(model, input_ids, mode="frozen")    # one LayerContributions per layer
 
 Methods (``METHODS``): ``latim-l1``, ``latim-l2``, ``latim-alti`` (mixer output), ``latim-alti-res`` (with the
-residual stream), ``latim-alti-rollout`` (rollout of ``latim-alti-res`` across layers), and the baselines
+residual stream), ``latim-alti-rollout`` (rollout of ``latim-alti-res`` across layers), ``latim-logit`` (|each
+contribution's effect on the logit of the predicted token|, through the final norm with its denominator frozen: the
+direct path of ALTI-Logit, exact for the last layer; earlier layers' effects through later mixers are not routed),
+and the baselines
 ``hidden-attention`` (Ali et al. 2024: |M_ij| averaged over channels or heads, no D, gate, value or W_out),
 ``grad-input`` and ``mamba-lrp`` (:mod:`.baselines`). Every map is row-normalised over j ≤ i.
 """
@@ -24,7 +27,7 @@ from tenfold.latim.model import blocks as model_blocks
 from tenfold.latim.model import check_ids, check_layers, trace
 from tenfold.latim.scores import normalise_rows, raw_scores, rollout
 
-LATIM_METHODS = ("latim-l1", "latim-l2", "latim-alti", "latim-alti-res", "latim-alti-rollout")
+LATIM_METHODS = ("latim-l1", "latim-l2", "latim-alti", "latim-alti-res", "latim-alti-rollout", "latim-logit")
 METHODS = (*LATIM_METHODS, "hidden-attention", "grad-input", "mamba-lrp")
 
 
@@ -157,6 +160,20 @@ def _rows(maps: torch.Tensor, rows, computed_all: bool) -> torch.Tensor:
     return maps[:, torch.as_tensor(rows)] if computed_all and rows is not None else maps
 
 
+def _logit_directions(model: Any, tr, dtype) -> torch.Tensor:
+    """[B, L, d] the direction whose dot product with a residual-stream vector at i is its effect on the logit of the
+    token predicted at i, through the final RMSNorm with its denominator frozen: W_U[ŷ_i] ⊙ g / s_i (the direct
+    path; for the last layer the only one)."""
+    from tenfold.latim.model import backbone
+
+    bb = backbone(model)
+    final = (tr.h_in[-1] + tr.o[-1]).to(dtype)
+    s = torch.sqrt(final.pow(2).mean(-1, keepdim=True) + bb.norm_f.variance_epsilon)
+    head = model.lm_head.weight if hasattr(model, "lm_head") else bb.embeddings.weight
+    picked = tr.logits.argmax(-1)  # [B, L]
+    return head.to(dtype)[picked] * bb.norm_f.weight.to(dtype) / s
+
+
 @torch.no_grad()
 def _maps(model: Any, tr, layer: int, mask, dtype, methods: list[str], mode: str, rows, budget_bytes: int,
           ) -> dict[str, torch.Tensor]:  # fmt: skip
@@ -169,6 +186,8 @@ def _maps(model: Any, tr, layer: int, mask, dtype, methods: list[str], mode: str
             if method == "hidden-attention":
                 assert blk.mixing is not None
                 raw = blk.mixing.mean(-1)
+            elif method == "latim-logit":
+                raw = (blk.vectors @ _logit_directions(model, tr, dtype)[:, blk.rows, :, None])[..., 0].abs()
             else:
                 kind = method.removeprefix("latim-")
                 raw = raw_scores(blk.vectors, blk.bias, kind, tr.h_in[layer][:, blk.rows].to(dtype), blk.rows)

@@ -10,8 +10,8 @@ from tenfold.latim.train import ModelConfig, TaskTrainConfig
 from tenfold.lm.trainer import TrainConfig as OptimConfig
 
 ARCHS = ("mamba", "mamba2")
-EVAL_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-alti-rollout", "hidden-attention",
-                "grad-input", "mamba-lrp")  # fmt: skip
+EVAL_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-logit", "latim-alti-rollout",
+                "hidden-attention", "grad-input", "mamba-lrp")  # fmt: skip
 
 
 def _optim(steps: int) -> OptimConfig:

@@ -96,14 +96,20 @@ def alignment_error_rate(maps: list[torch.Tensor], examples: list[Example]) -> f
 
 
 @torch.no_grad()
-def ablation_effects(model: Any, example: Example, layer: int = -1) -> torch.Tensor:
+def ablation_effects(model: Any, example: Example, layer: int = -1, frozen: bool = False) -> torch.Tensor:
     """[rows, L] the drop of the predicted token's log-probability at each target row when source j is removed from
-    layer ``layer``'s mixer (its mixer input u_j zeroed: its value, and its Δ_j, B_j, C_j, all recomputed — a real
-    ablation, not the frozen one under which LaTIM is exact by construction); one forward per source."""
+    layer ``layer``'s mixer; one forward per source.
+
+    ``frozen=False`` (a real ablation): the source's mixer input u_j is zeroed, so its value and its Δ_j, B_j, C_j
+    are all recomputed. ``frozen=True``: only its value x_j is zeroed, the selection kept — the ablation under which
+    LaTIM's decomposition is exact, so that what remains is the non-linearity after the mixer (final norm, softmax).
+    """
+    from tenfold.latim.mixers import internals, reference_output
     from tenfold.latim.model import blocks
 
     ids = torch.tensor([example.ids])
-    mixer = blocks(model)[layer].mixer
+    block = blocks(model)[layer]
+    mixer = block.mixer
     rows = torch.tensor(example.rows)
     drop: list[int] = []
 
@@ -114,7 +120,17 @@ def ablation_effects(model: Any, example: Example, layer: int = -1) -> torch.Ten
         hidden[:, drop[0]] = 0
         return ((hidden, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": hidden})
 
-    handle = mixer.register_forward_pre_hook(hook, with_kwargs=True)
+    def frozen_hook(_module, args, kwargs, output):
+        if not drop:
+            return None
+        u = args[0] if args else kwargs["hidden_states"]
+        it = internals(mixer, u, None, torch.float32)
+        x = it.x.clone()
+        x[:, drop[0]] = 0
+        return reference_output(it, x).to(output.dtype)
+
+    handle = (mixer.register_forward_hook(frozen_hook, with_kwargs=True) if frozen
+              else mixer.register_forward_pre_hook(hook, with_kwargs=True))  # fmt: skip
     try:
         logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
         picked = logp[rows].argmax(-1)

@@ -18,8 +18,8 @@ from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import derive_seed, seed_everything, torch_threads
 from tenfold.latim.config import ReproConfig, Suite, repro_config
 
-LAST_LAYER_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "hidden-attention", "grad-input",
-                      "mamba-lrp")  # fmt: skip
+LAST_LAYER_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-logit", "hidden-attention",
+                      "grad-input", "mamba-lrp")  # fmt: skip
 
 
 @torch.no_grad()
@@ -231,11 +231,11 @@ def _faith_claim(claim, rows: dict) -> ClaimResult:
         vals = [r["methods"][method][key] if q is None else r["methods"][method][key][q] for r in rows.values()]
         return _mean(vals)
 
-    names = [m for m in ("latim-alti", "latim-l2", "hidden-attention", "grad-input", "mamba-lrp")
+    names = [m for m in ("latim-alti", "latim-l2", "latim-logit", "hidden-attention", "grad-input", "mamba-lrp")
              if all(m in r["methods"] for r in rows.values())]  # fmt: skip
     rho = {m: mean_of(m, "spearman") for m in names}
     top1 = {m: mean_of(m, "aopc", 0) for m in names}
-    lat = max(rho["latim-alti"], rho.get("latim-l2", float("-inf")))
+    lat = max(v for m, v in rho.items() if m.startswith("latim-"))
     text = ("copy rows, last layer, mean over architectures and seeds; Spearman ρ of scores with the effect of "
             "removing each source from the layer: " + ", ".join(f"{m} {v:.2f}" for m, v in rho.items())
             + "; log-probability drop from removing each method's top source: "
