@@ -50,6 +50,27 @@ def test_explain_writes_heatmaps_and_the_hover_view(cli, tmp_path):
 
 
 @pytest.mark.smoke
+def test_explain_reads_a_mamba_ssm_checkpoint(cli, tmp_path):
+    """A checkpoint in the mamba_ssm layout (as state-spaces/mamba-130m ships) with a tokenizer beside it."""
+    from tenfold.lm.loading import load_local
+    from tenfold.lm.mamba_ssm import save_mamba_ssm
+
+    hf = _save_tiny(tmp_path / "hf", "mamba")
+    model, tok = load_local(hf)
+    ssm = tmp_path / "ssm"
+    save_mamba_ssm(model, ssm, vocab_size=model.config.vocab_size)
+    tok.save_pretrained(ssm)
+    out = tmp_path / "out"
+    cli("latim", "explain", "--model", ssm, "--text", "the mat", "--out", out, check=True)
+    cli("latim", "explain", "--model", hf, "--text", "the mat", "--out", tmp_path / "out-hf", check=True)
+    import torch
+
+    a = torch.load(out / "maps.pt", weights_only=False)["maps"]
+    b = torch.load(tmp_path / "out-hf" / "maps.pt", weights_only=False)["maps"]
+    torch.testing.assert_close(a, b)
+
+
+@pytest.mark.smoke
 def test_eval_and_train_task(cli):
     out = cli("latim", "eval", "--task", "translate", "--arch", "mamba2", "--preset", "test", "--examples", "6",
               "--method", "latim-alti", "--method", "hidden-attention", "--json", check=True).stdout  # fmt: skip

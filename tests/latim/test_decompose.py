@@ -176,3 +176,37 @@ def test_logit_contributions_of_the_last_layer_sum_to_the_predicted_logit(family
     assert torch.allclose(logit, expected, rtol=1e-4, atol=1e-4)
     maps = explain(model, ids, method="latim-logit", layers=-1)
     assert torch.allclose(maps.sum(-1), torch.ones(2, 1, 14), atol=1e-6)
+
+
+def test_value_ablation_of_a_linear_activation_model_is_the_norm_of_its_contribution():
+    """With an identity activation the value-path ablation is linear in the removed input, so on Mamba-1 its effect
+    on the layer's output is exactly ‖T_i(j)‖ through the conv window; the whole-token ablation also changes the
+    selection (Δ_j, B_j, C_j), so it is not; and both are causal."""
+    from tenfold.latim.evaluate import ablation_effects
+    from tenfold.latim.tasks import Example
+
+    model = tiny("mamba", 8, act="linear", bias=True)
+    ids = _ids(8, 1, 14)
+    e = Example(ids=ids[0].tolist(), rows=[6, 9, 13], sources=[0, 1, 2])
+    value = ablation_effects(model, e, layer=1, ablation="value", target="layer")
+    (lc,) = contributions(model, ids, mode="linear", layers=1, dtype="float64")
+    norms = lc.vectors[0, e.rows].norm(dim=-1).float()  # [rows, L]
+    assert torch.allclose(value, norms, rtol=1e-4, atol=1e-6)
+    remove = ablation_effects(model, e, layer=1, ablation="remove", target="layer")
+    assert not torch.allclose(remove, norms, rtol=1e-2)
+    for eff in (value, remove, ablation_effects(model, e, layer=1, ablation="remove", target="prediction")):
+        assert eff.shape == (3, 14) and eff[0, 7:].abs().max() == 0 and eff[1, 10:].abs().max() == 0
+    with pytest.raises(ValueError, match="ablation must be one of"):
+        ablation_effects(model, e, ablation="zero")
+
+
+@pytest.mark.parametrize("family", ["mamba", "mamba2"])
+def test_value_ablation_without_a_removed_token_is_the_module_output(family):
+    from tenfold.latim.evaluate import _value_ablated_output
+
+    model = tiny(family, 9, 2 if family == "mamba2" else 1)
+    tr = trace(model, _ids(9, 2, 10))
+    mixer = layers_of(model)[0].mixer
+    it = internals(mixer, tr.u[0], None, torch.float64)
+    out = mixer(tr.u[0]).double()
+    assert ((_value_ablated_output(it, None) - out).abs().max() / out.abs().max()) < 1e-5

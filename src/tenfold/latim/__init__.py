@@ -51,8 +51,8 @@ SYSTEM = SystemSpec(
         ),
         Claim(
             "faithfulness",
-            "LaTIM's scores (its best variant: ALTI, ℓ2 or logit) correlate better (Spearman) with the effect of "
-            "removing each source than hidden attention's",
+            "LaTIM's scores (its best variant) correlate better (Spearman) than hidden attention's with the effect "
+            "of removing each source's value from the layer (whole-token and prediction-level removal reported)",
             "LaTIM is more faithful than the baselines",
             _RUN,
         ),

@@ -8,9 +8,9 @@ For each target row i of an example, a method's map row c_i· scores the candida
 * **AER** (translation): each target word is aligned to the argmax source word of its row, A is that set of links and
   S = P the gold links: AER = 1 − (|A∩S| + |A∩P|) / (|A| + |S|);
 * **faithfulness**: the Spearman correlation (ties averaged), per row, between a layer's scores and the measured
-  effect of removing each source from that layer (the drop of the predicted token's log-probability when the
-  source's mixer input is zeroed), averaged over rows; and **AOPC**-style deletion curves: the summed effect of the k
-  highest-scoring sources, k = 1..K.
+  effect of ablating each source from that layer (:func:`ablation_effects`: its value path or the whole token; the
+  change of the layer's output or of the predicted token's log-probability), averaged over rows; and **AOPC**-style
+  deletion curves: the summed effect of the k highest-scoring sources, k = 1..K.
 """
 
 from __future__ import annotations
@@ -95,54 +95,105 @@ def alignment_error_rate(maps: list[torch.Tensor], examples: list[Example]) -> f
     return 100 * (1 - 2 * hit / (total_a + total_s))
 
 
-@torch.no_grad()
-def ablation_effects(model: Any, example: Example, layer: int = -1, frozen: bool = False) -> torch.Tensor:
-    """[rows, L] the drop of the predicted token's log-probability at each target row when source j is removed from
-    layer ``layer``'s mixer; one forward per source.
+ABLATIONS = ("value", "remove")
+TARGETS = ("layer", "prediction")
 
-    ``frozen=False`` (a real ablation): the source's mixer input u_j is zeroed, so its value and its Δ_j, B_j, C_j
-    are all recomputed. ``frozen=True``: only its value x_j is zeroed, the selection kept — the ablation under which
-    LaTIM's decomposition is exact, so that what remains is the non-linearity after the mixer (final norm, softmax).
+
+def _value_ablated_output(it: Any, j: int | None) -> torch.Tensor:
+    """The mixer output [B, L, d_model] with token j's own value input W_in,x u_j taken out of the conv's input; Δ,
+    B, C (the selection) kept, the conv's SiLU and Mamba-2's gated-norm denominators recomputed (j None: nothing
+    removed, the module's output)."""
+    from tenfold.latim.mixers import _act, _conv, scan
+
+    x_pre = it.x_pre.clone()
+    if j is not None:
+        x_pre[:, j] -= it.x_pre_lin[:, j]
+    x = _act(_conv(x_pre, it.conv_w, it.conv_b), it.act, False) * it.mask[..., None]
+    y = scan(it, x) * it.gate
+    if it.kind == "mamba2":
+        groups = y.unflatten(-1, (y.shape[-1] // it.norm_group, it.norm_group))
+        y = (groups / torch.sqrt(groups.pow(2).mean(-1, keepdim=True) + it.norm_eps)).flatten(-2) * it.norm_w
+    out = y @ it.W_out.T
+    return out + it.b_out if it.b_out is not None else out
+
+
+@torch.no_grad()
+def ablation_effects(model: Any, example: Example, layer: int = -1, ablation: str = "value",
+                     target: str = "layer") -> torch.Tensor:  # fmt: skip
+    """[rows, L] the measured effect on each target row of removing source j from layer ``layer``'s mixer.
+
+    ``ablation``:
+
+    * ``"value"`` — token j's value path is removed: its own input W_in,x u_j leaves the conv's input, the selection
+      (Δ, B, C, the gate) is kept, the SiLU after the conv and Mamba-2's norm are recomputed. What a LaTIM
+      contribution claims to measure (the analogue of ALTI holding attention weights fixed), yet not an identity: the
+      conv spreads token j over the next K − 1 positions through a non-linearity, which the post-conv treatment
+      assigns to them and the frozen-sigmoid one linearises;
+    * ``"remove"`` — the whole token: its mixer input u_j is zeroed and the module recomputes everything, so its
+      Δ_j, B_j, C_j change too (Δ_j sets how much of every earlier token's state survives past j).
+
+    ``target``: ``"layer"`` — ‖o_i − o_i^(−j)‖₂, the change of the mixer output the map explains; ``"prediction"`` —
+    the drop of the predicted token's log-probability at i.
     """
-    from tenfold.latim.mixers import internals, reference_output
+    from tenfold.latim.mixers import internals
     from tenfold.latim.model import blocks
 
+    if ablation not in ABLATIONS or target not in TARGETS:
+        raise ValueError(f"ablation must be one of {ABLATIONS} and target one of {TARGETS}")
     ids = torch.tensor([example.ids])
-    block = blocks(model)[layer]
-    mixer = block.mixer
+    mixer = blocks(model)[layer].mixer
     rows = torch.tensor(example.rows)
+    length = len(example.ids)
+    captured: dict[str, torch.Tensor] = {}
     drop: list[int] = []
 
-    def hook(_module, args, kwargs):
+    def capture(_module, args, kwargs):
+        captured["u"] = (args[0] if args else kwargs["hidden_states"]).clone()
+
+    def remove(_module, args, kwargs):
         if not drop:
             return None
         hidden = (args[0] if args else kwargs["hidden_states"]).clone()
         hidden[:, drop[0]] = 0
         return ((hidden, *args[1:]), kwargs) if args else (args, {**kwargs, "hidden_states": hidden})
 
-    def frozen_hook(_module, args, kwargs, output):
+    def value(_module, args, kwargs, output):
         if not drop:
             return None
-        u = args[0] if args else kwargs["hidden_states"]
-        it = internals(mixer, u, None, torch.float32)
-        x = it.x.clone()
-        x[:, drop[0]] = 0
-        return reference_output(it, x).to(output.dtype)
+        it = internals(mixer, args[0] if args else kwargs["hidden_states"], None, torch.float32)
+        return _value_ablated_output(it, drop[0]).to(output.dtype)
 
-    handle = (mixer.register_forward_hook(frozen_hook, with_kwargs=True) if frozen
-              else mixer.register_forward_pre_hook(hook, with_kwargs=True))  # fmt: skip
-    try:
-        logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
-        picked = logp[rows].argmax(-1)
-        base = logp[rows, picked]
-        length = len(example.ids)
-        effects = torch.zeros(len(example.rows), length)
+    effects = torch.zeros(len(example.rows), length)
+    if target == "layer":
+        handle = mixer.register_forward_pre_hook(capture, with_kwargs=True)
+        try:
+            model(input_ids=ids)
+        finally:
+            handle.remove()
+        u = captured["u"]
+        it = internals(mixer, u, None, torch.float32)
+        base = mixer(u).float() if ablation == "remove" else _value_ablated_output(it, None)
         for j in range(length):
-            drop[:] = [j]
-            lp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)[rows, picked]
-            effects[:, j] = base - lp
-    finally:
-        handle.remove()
+            if ablation == "remove":
+                ablated = u.clone()
+                ablated[:, j] = 0
+                out = mixer(ablated).float()
+            else:
+                out = _value_ablated_output(it, j)
+            effects[:, j] = (out - base)[0, rows].norm(dim=-1)
+    else:
+        handle = (mixer.register_forward_pre_hook(remove, with_kwargs=True) if ablation == "remove"
+                  else mixer.register_forward_hook(value, with_kwargs=True))  # fmt: skip
+        try:
+            logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
+            picked = logp[rows].argmax(-1)
+            base = logp[rows, picked]
+            for j in range(length):
+                drop[:] = [j]
+                lp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)[rows, picked]
+                effects[:, j] = base - lp
+        finally:
+            handle.remove()
     causal = torch.arange(length)[None, :] <= rows[:, None]
     return effects * causal
 

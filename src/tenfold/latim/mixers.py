@@ -101,6 +101,8 @@ class Internals:
     """Mamba-2: the gated RMSNorm's denominators [B, L, G_norm] (target side, frozen in the decomposition)."""
     norm_group: int = 0
     """Mamba-2: channels per norm group."""
+    norm_eps: float = 0.0
+    """Mamba-2: the gated norm's ε."""
     lrp: bool = False
     """built with Mamba-LRP's rules (:func:`internals` ``lrp=True``)."""
 
@@ -182,7 +184,7 @@ def internals(mixer: Any, u: torch.Tensor, mask: torch.Tensor | None = None, dty
     it = Internals(kind, u, lin[..., d : 2 * d], xbc_pre[..., :d], v, x, z, delta, B, C, A, mixer.D.to(dtype), mask,
                    conv_w[:d], conv_b[:d] if conv_b is not None else None, act, mixer.out_proj.weight.to(dtype),
                    out_b, heads=hn, head_dim=mixer.head_dim, norm_w=mixer.norm.weight.to(dtype),
-                   norm_group=mixer.norm.group_size, lrp=lrp)  # fmt: skip
+                   norm_group=mixer.norm.group_size, norm_eps=mixer.norm.variance_epsilon, lrp=lrp)  # fmt: skip
     y = scan(it) * it.gate
     groups = y.unflatten(-1, (d // it.norm_group, it.norm_group))
     it.s = torch.sqrt(groups.pow(2).mean(-1) + mixer.norm.variance_epsilon)

@@ -53,27 +53,39 @@ def check_model_dir(path: Path) -> dict[str, Any]:
 
 
 def load_local(path: Path | str, dtype: str = "float32") -> tuple[Any, Any | None]:
-    """A causal LM and its tokenizer (None if the directory has none) from a local directory, in eval mode."""
+    """A causal LM and its tokenizer (None if the directory has none) from a local directory, in eval mode: a
+    ``transformers`` directory, or a ``mamba_ssm`` one (:mod:`tenfold.lm.mamba_ssm`)."""
     path = Path(path).expanduser()
     config = check_model_dir(path)  # before the slow imports, so that a typo fails in a fraction of a second
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
     _quiet_transformers()
-    if config.get("model_type") == "mamba":
+    from tenfold.lm.mamba_ssm import is_mamba_ssm_config, load_mamba_ssm
+
+    ssm_layout = is_mamba_ssm_config(config)
+    if config.get("model_type") == "mamba" or (ssm_layout and (config.get("ssm_cfg") or {}).get("layer") != "Mamba2"):
         from tenfold.lm.zoo import prepare_family
 
         prepare_family("mamba")
+    if ssm_layout:
+        model = load_mamba_ssm(path, config, getattr(torch, dtype))
+        return model, _tokenizer(path)
     try:
         model = AutoModelForCausalLM.from_pretrained(str(path), dtype=getattr(torch, dtype))
     except Exception as exc:  # safetensors, pickle, shape and key errors: the directory's weights are unusable
         first = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
         raise UserError(f"cannot load the model weights in '{path}': {first}") from None
-    tokenizer = None
-    if any((path / f).exists() for f in ("tokenizer.json", "tokenizer_config.json", "vocab.json")):
-        tokenizer = AutoTokenizer.from_pretrained(str(path))
     model.eval()
-    return model, tokenizer
+    return model, _tokenizer(path)
+
+
+def _tokenizer(path: Path) -> Any | None:
+    if not any((path / f).exists() for f in ("tokenizer.json", "tokenizer_config.json", "vocab.json")):
+        return None
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(path))
 
 
 def smollm2_gguf_path() -> Path:
