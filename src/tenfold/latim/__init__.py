@@ -45,7 +45,7 @@ SYSTEM = SystemSpec(
         ),
         Claim(
             "copy_control",
-            "fixed-length copying (negative control): every last-layer method's AUC < 70",
+            "fixed-length copying (negative control): every last-layer method's AUC < 70 on every seed's model",
             "— (a model can copy by position: no source to find)",
             _RUN,
         ),

@@ -92,7 +92,7 @@ PRESETS = {
         test_examples=12,
         faith_examples=3,
     ),
-    "quick": lambda: ReproConfig(suites=default_suites(other_seeds=(0,))),
+    "quick": lambda: ReproConfig(),
     "paper": lambda: ReproConfig(
         suites=(*default_suites(scale=2.5), RETRIEVE),
         model=ModelConfig(d_model=64, n_layer=2),

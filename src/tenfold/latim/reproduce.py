@@ -170,7 +170,7 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/latim"
         results.append(_copy_claim(claims["copy"], table["copy"], cfg))
         results.append(_faith_claim(claims["faithfulness"], table["copy"]))
     if "copy-fixed" in by_suite:
-        results.append(_control_claim(claims["copy_control"], table["copy-fixed"]))
+        results.append(_control_claim(claims["copy_control"], table["copy-fixed"], done))
     if "translate" in by_suite:
         results.append(_aer_claim(claims["translate"], table["translate"]))
     if "recall" in by_suite:
@@ -182,7 +182,7 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/latim"
 
 
 def _aggregate(done: list[dict]) -> dict:
-    """table[suite][arch] = {"accuracy": mean, "methods": {method: {metric: mean}}, "per_seed": [...]}."""
+    """table[suite][arch] = {"accuracy": mean, "seeds": n, "methods": {method: {metric: mean}}}."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in done:
         groups[(row["suite"], row["arch"])].append(row)
@@ -224,16 +224,22 @@ def _copy_claim(claim, rows: dict, cfg: ReproConfig) -> ClaimResult:
     return ClaimResult(claim, text, ok, values=rows)
 
 
-def _control_claim(claim, rows: dict) -> ClaimResult:
+def _control_claim(claim, rows: dict, done: list[dict]) -> ClaimResult:
+    """Judged per model (a mean over seeds would hide one that finds its sources): every last-layer method's AUC
+    below 70 on every seed's model."""
     parts, ok = [], True
-    for arch, r in rows.items():
-        aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAST_LAYER_METHODS}
-        ok = ok and max(aucs.values()) < 70
-        roll = r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))
-        parts.append(f"{_name(arch)} (accuracy {100 * r['accuracy']:.1f}%): last-layer AUCs "
-                     f"{min(aucs.values()):.1f}–{max(aucs.values()):.1f} (ALTI {aucs['latim-alti']:.1f}, hidden "
-                     f"attention {aucs['hidden-attention']:.1f}); rollout across layers {roll:.1f}")  # fmt: skip
-    return ClaimResult(claim, "; ".join(parts), ok, values=rows)
+    for arch in rows:
+        per_seed = []
+        for r in sorted((d for d in done if d["suite"] == "copy-fixed" and d["arch"] == arch),
+                        key=lambda d: d["seed"]):  # fmt: skip
+            aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAST_LAYER_METHODS}
+            ok = ok and max(aucs.values()) < 70
+            roll = r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))
+            per_seed.append(f"seed {r['seed']} (accuracy {100 * r['accuracy']:.1f}%): last-layer AUCs "
+                            f"{min(aucs.values()):.1f}–{max(aucs.values()):.1f} (ALTI {aucs['latim-alti']:.1f}, "
+                            f"hidden attention {aucs['hidden-attention']:.1f}), rollout {roll:.1f}")  # fmt: skip
+        parts.append(f"{_name(arch)}: " + "; ".join(per_seed))
+    return ClaimResult(claim, " | ".join(parts), ok, values=rows)
 
 
 def _faith_claim(claim, rows: dict) -> ClaimResult:
