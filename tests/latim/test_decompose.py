@@ -210,3 +210,20 @@ def test_value_ablation_without_a_removed_token_is_the_module_output(family):
     it = internals(mixer, tr.u[0], None, torch.float64)
     out = mixer(tr.u[0]).double()
     assert ((_value_ablated_output(it, None) - out).abs().max() / out.abs().max()) < 1e-5
+
+
+def test_factored_mamba1_mixing_equals_the_direct_exponential():
+    """The decay factored through each block's first row equals the r × J × D × N exponential, for gapped rows,
+    several blocks and a block that starts at row 0."""
+    from tenfold.latim.decompose import _cumsum, _segment_exp, mixing
+
+    model = tiny("mamba", 12)
+    tr = trace(model, _ids(12, 2, 40))
+    it = internals(layers_of(model)[0].mixer, tr.u[0], None, torch.float64)
+    cum = _cumsum(it)
+    for rows in ([0, 1, 2], [3, 17, 18, 39], [39], [10, 11, 12, 13, 14, 15]):
+        r = torch.tensor(rows)
+        width = int(r.max()) + 1
+        E = _segment_exp(cum, r, width, torch.float64)
+        direct = torch.einsum("bin,bjn,bijdn->bijd", it.C[:, r], it.B[:, :width], E) * it.delta[:, None, :width]
+        torch.testing.assert_close(mixing(it, r, width, cum), direct, rtol=1e-12, atol=1e-14)

@@ -18,7 +18,9 @@ Post-conv attribution gives token j everything that enters the scan at j, includ
 K − 1 earlier tokens; the frozen form routes that part back to those tokens.
 
 Computation is row-blocked: a block of r targets needs M̃ for r × (max row + 1) pairs, never L × L × D at once; the
-decay exponents Σ_{k=j+1..i} Δ_k A are differences of float64 cumulative sums (no exp(S_i)·exp(−S_j) products).
+decay exponents Σ_{k=j+1..i} Δ_k A are differences of float64 cumulative sums, and every exponential has a
+non-positive exponent (Mamba-1 factors the decay through the block's first row c, exp(S_i − S_c) · exp(S_c − S_j),
+so that the sources before the block need one matrix product per channel instead of an r × J × D × N exponential).
 """
 
 from __future__ import annotations
@@ -48,10 +50,11 @@ class Block:
     """[B, r, J, D or H] |M_ij| without D (hidden attention's raw material), when asked for."""
 
 
-def _segment_exp(cum: torch.Tensor, rows: torch.Tensor, width: int, dtype: torch.dtype) -> torch.Tensor:
-    """exp(S_i − S_j) for i in ``rows``, j < ``width``, zero for j > i: [B, r, J, *rest] from float64 cumsums S."""
-    seg = cum[:, rows][:, :, None] - cum[:, None, :width]
-    causal = torch.arange(width)[None, :] <= rows[:, None]  # [r, J]
+def _segment_exp(cum: torch.Tensor, rows: torch.Tensor, width: int, dtype: torch.dtype, start: int = 0) -> torch.Tensor:
+    """exp(S_i − S_j) for i in ``rows``, start ≤ j < ``width``, zero for j > i: [B, r, width − start, *rest] from
+    float64 cumsums S."""
+    seg = cum[:, rows][:, :, None] - cum[:, None, start:width]
+    causal = torch.arange(start, width)[None, :] <= rows[:, None]  # [r, J]
     shape = (1, *causal.shape) + (1,) * (seg.dim() - 3)
     seg = seg.masked_fill(~causal.view(shape), float("-inf"))
     return torch.exp(seg).to(dtype)
@@ -60,13 +63,34 @@ def _segment_exp(cum: torch.Tensor, rows: torch.Tensor, width: int, dtype: torch
 def mixing(it: Internals, rows: torch.Tensor, width: int, cum: torch.Tensor) -> torch.Tensor:
     """M_ij without D: Mamba-1 [B, r, J, D] per channel, Mamba-2 [B, r, J, H] per head."""
     dtype = it.x.dtype
-    E = _segment_exp(cum, rows, width, dtype)
     if it.kind == "mamba1":  # M_ij[d] = Δ_j[d] Σ_n C_i[n] B_j[n] exp(S_i[d,n] − S_j[d,n])
-        M = torch.einsum("bin,bjn,bijdn->bijd", it.C[:, rows], it.B[:, :width], E)
-        return M * it.delta[:, None, :width]
+        return _mixing_mamba1(it, rows, width, cum)
+    E = _segment_exp(cum, rows, width, dtype)
     rep = it.heads // it.B.shape[2]
     cb = torch.einsum("bign,bjgn->bijg", it.C[:, rows], it.B[:, :width]).repeat_interleave(rep, dim=-1)
     return cb * E * it.delta[:, None, :width]
+
+
+def _mixing_mamba1(it: Internals, rows: torch.Tensor, width: int, cum: torch.Tensor) -> torch.Tensor:
+    """Mamba-1's M [B, r, J, D] without an [r, J, D, N] exponential.
+
+    For sources j ≤ c = min(rows) the decay factors through the block's first row:
+    exp(S_i − S_j) = exp(S_i − S_c) · exp(S_c − S_j), both exponents ≤ 0 (so neither factor overflows), and
+    Σ_n C_i[n] B_j[n] exp(S_i − S_j)[d, n] becomes one matrix product per channel over n. Only the sources inside the
+    block (c < j ≤ max(rows)) take the direct segment exponential, on an [r, r', D, N] window."""
+    dtype = it.x.dtype
+    c = int(rows.min())
+    C_rows = it.C[:, rows].to(torch.float64)  # [B, r, N]
+    left = (C_rows[:, :, None, :] * torch.exp(cum[:, rows] - cum[:, c, None])).to(dtype)  # [B, r, D, N]
+    past = min(c + 1, width)
+    right = (it.B[:, :past, None, :].double() * torch.exp(cum[:, c, None] - cum[:, :past])).to(dtype)  # [B, J', D, N]
+    M_past = torch.einsum("bidn,bjdn->bijd", left, right)
+    parts = [M_past]
+    if width > past:  # sources after the reference row: causal, direct
+        E = _segment_exp(cum, rows, width, dtype, start=past)  # [B, r, J − J', D, N]
+        parts.append(torch.einsum("bin,bjn,bijdn->bijd", it.C[:, rows], it.B[:, past:width], E))
+    M = torch.cat(parts, 2) if len(parts) > 1 else M_past
+    return M * it.delta[:, None, :width]
 
 
 def _cumsum(it: Internals) -> torch.Tensor:
@@ -77,11 +101,19 @@ def _cumsum(it: Internals) -> torch.Tensor:
 
 
 def block_size(it: Internals, budget_bytes: int) -> int:
-    """Targets per block so that the largest temporary (the float64 decay tensor) stays under ``budget_bytes``."""
+    """Targets per block so that one block's temporaries stay under ``budget_bytes``: per row, the mixing and scaled
+    value tensors [J, D] and the vectors [J, d_model] (and Mamba-2's float64 decays); for Mamba-1 also the in-block
+    exponential window [r, r, D, N] in float64 (:func:`_mixing_mamba1`)."""
     b, length, d = it.x.shape
-    per_row = b * length * (d * it.A.shape[-1] * 8 if it.kind == "mamba1" else it.heads * 8 + d * 8)
-    per_row += b * length * it.W_out.shape[0] * it.x.element_size() * 2  # the vectors and their projection
-    return max(1, min(length, budget_bytes // max(per_row, 1)))
+    item = it.x.element_size()
+    per_row = b * length * (4 * d * item + 2 * it.W_out.shape[0] * item)
+    if it.kind == "mamba2":
+        per_row += b * length * it.heads * 8
+    size = max(1, min(length, budget_bytes // max(per_row, 1)))
+    if it.kind == "mamba1":  # r² D N float64 for the in-block window
+        window = b * d * it.A.shape[-1] * 8
+        size = max(1, min(size, int((budget_bytes / 2 / window) ** 0.5)))
+    return size
 
 
 def blocks(it: Internals, mode: str = "post-conv", rows: Sequence[int] | torch.Tensor | None = None,
