@@ -95,6 +95,23 @@ FAITH_KINDS = (("value", "layer"), ("remove", "layer"), ("remove", "prediction")
 judged on the first, the others are reported beside it."""
 
 
+def off_length_accuracy(model: Any, task: Any, seed: int, lengths: tuple[int, ...] = (6, 8, 12)) -> float:
+    """Mean copy accuracy of a fixed-length model on strings of other lengths: the control's premise test. A model
+    that copies by position (a fixed lag) fails off its training length; one that copies by content (matching the
+    last copied token in the source, as an induction head does) carries over."""
+    from dataclasses import replace
+
+    from tenfold.latim.tasks import collate, dataset
+    from tenfold.latim.train import accuracy
+
+    accs = []
+    for n in lengths:
+        if n != task.max_len:
+            strings = dataset(replace(task, min_len=n, max_len=n), 200, derive_seed(seed, "off-length", n) % 2**31)
+            accs.append(accuracy(model, collate(strings)))
+    return sum(accs) / len(accs)
+
+
 def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dict:
     from tenfold.latim.evaluate import (
         ablation_effects,
@@ -114,6 +131,8 @@ def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dic
 
     out: dict[str, Any] = {"suite": suite.name, "arch": arch, "seed": seed, "accuracy": accuracy(model, collate(test)),
                            "methods": {}}  # fmt: skip
+    if suite.name == "copy-fixed":
+        out["off_length"] = off_length_accuracy(model, suite.task, seed)
     faith_ex = test[: cfg.faith_examples] if suite.name == "copy" else []
     effects = {kind: [ablation_effects(model, e, ablation=kind[0], target=kind[1]) for e in faith_ex]
                for kind in FAITH_KINDS}  # fmt: skip
@@ -226,7 +245,8 @@ def _copy_claim(claim, rows: dict, cfg: ReproConfig) -> ClaimResult:
 
 def _control_claim(claim, rows: dict, done: list[dict]) -> ClaimResult:
     """Judged per model (a mean over seeds would hide one that finds its sources): every last-layer method's AUC
-    below 70 on every seed's model."""
+    below 70 on every seed's model. Each model's accuracy on other lengths (:func:`off_length_accuracy`) says
+    whether it copies by position, the control's premise."""
     parts, ok = [], True
     for arch in rows:
         per_seed = []
@@ -235,7 +255,8 @@ def _control_claim(claim, rows: dict, done: list[dict]) -> ClaimResult:
             aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAST_LAYER_METHODS}
             ok = ok and max(aucs.values()) < 70
             roll = r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))
-            per_seed.append(f"seed {r['seed']} (accuracy {100 * r['accuracy']:.1f}%): last-layer AUCs "
+            per_seed.append(f"seed {r['seed']} (accuracy {100 * r['accuracy']:.1f}%, at other lengths "
+                            f"{100 * r['off_length']:.1f}%): last-layer AUCs "
                             f"{min(aucs.values()):.1f}–{max(aucs.values()):.1f} (ALTI {aucs['latim-alti']:.1f}, "
                             f"hidden attention {aucs['hidden-attention']:.1f}), rollout {roll:.1f}")  # fmt: skip
         parts.append(f"{_name(arch)}: " + "; ".join(per_seed))
