@@ -34,8 +34,8 @@ def test_quick_reproduction_headline(tmp_path):
 @pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
-    reason="the seed-1 Mamba-2 fixed-length model (99 % accurate) reads its sources by "
-    "content in the last layer, so every method finds them (AUC 86-100); see the README",
+    reason="the seed-1 Mamba-2 fixed-length model copies by content (99 % accurate at other lengths too), "
+    "so every method finds its sources (AUC 86-100); see the README",
 )
 def test_fixed_length_control_stays_near_chance(tmp_path):
     from tenfold.latim.reproduce import reproduce
