@@ -45,7 +45,7 @@ def register(sub) -> None:
 
 
 def _suite(args: argparse.Namespace):
-    from tenfold.latim.config import RETRIEVE, repro_config
+    from tenfold.latim.config import repro_config, retrieve_suite
     from tenfold.latim.tasks import TASKS
 
     if args.task not in TASKS:
@@ -53,7 +53,7 @@ def _suite(args: argparse.Namespace):
     if args.arch not in ARCHS:
         raise UserError(f"unknown architecture '{args.arch}' (choose from {', '.join(ARCHS)})")
     cfg = repro_config(args.preset)
-    suites = {s.name: s for s in (*cfg.suites, RETRIEVE)}
+    suites = {"retrieve": retrieve_suite(), **{s.name: s for s in cfg.suites}}  # the preset's own, where it has one
     return cfg, suites[args.task]
 
 
