@@ -91,6 +91,7 @@ def test_reproduce_test_preset(cli, tmp_path):
     summary = json.loads((run_dir / "summary.json").read_text())
     assert summary["exact"]["holds"] is True
     assert summary["exactness"]["float64_vs_recurrence"] < 1e-10
-    assert set(summary["table"]) == {"copy", "copy-fixed", "recall", "translate"}
+    assert set(summary["table"]) == {"copy", "copy-fixed", "recall", "translate", "retrieve"}
+    assert "retrieval accuracy" in summary["retrieve"]["ours"] and summary["retrieve"]["holds"] is None
     assert (run_dir / "top1_by_method.png").exists() and (run_dir / "copy_example.png").exists()
     assert "(in progress)" in (out / "report.md").read_text()
