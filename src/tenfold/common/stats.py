@@ -1,12 +1,19 @@
-"""Small statistics shared by systems: Wilson intervals, Elo from a score, Bradley–Terry ratings, SPRT."""
+"""Small statistics shared by systems: means of table cells, Wilson intervals, Elo from a score, Bradley–Terry
+ratings, SPRT."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 
 Z95 = 1.959963984540054
+
+
+def mean(xs: Sequence[float]) -> float:
+    """The arithmetic mean; NaN for an empty sequence (a table cell with nothing measured, not an error)."""
+    return sum(xs) / len(xs) if xs else float("nan")
 
 
 def wilson_interval(successes: float, n: int, z: float = Z95) -> tuple[float, float]:

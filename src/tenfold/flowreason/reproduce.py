@@ -17,6 +17,7 @@ from tenfold.common.progress import track
 from tenfold.common.registry import ClaimResult, Reproduction
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import seed_everything, torch_threads
+from tenfold.common.stats import mean
 from tenfold.flowreason.config import ReproConfig, TrainConfig, method_config, repro_config
 from tenfold.flowreason.experiment import ExperimentConfig, cached_run_dir, load_prior, run_experiment, threads_for
 from tenfold.flowreason.metrics import creativity
@@ -53,10 +54,6 @@ def identities() -> dict[str, float]:
         "tb_r2_at_r2": tb_at(2, 2),
         "tb_r1_at_r2": tb_at(1, 2),
     }
-
-
-def _mean(xs: list[float]) -> float:
-    return sum(xs) / len(xs) if xs else float("nan")
 
 
 def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowreason"), seed: int = 0) -> Reproduction:
@@ -158,11 +155,11 @@ def _run_job(job: tuple) -> Any:
 
 def _aggregate(rows: list[dict]) -> dict:
     """Means over seeds of every train/test metric, with the per-seed values kept."""
-    out: dict = {"seeds": len(rows), "samples": _mean([r["samples"] for r in rows]),
-                 "seconds": _mean([r["seconds"] for r in rows])}  # fmt: skip
+    out: dict = {"seeds": len(rows), "samples": mean([r["samples"] for r in rows]),
+                 "seconds": mean([r["seconds"] for r in rows])}  # fmt: skip
     for split in ("train", "test"):
         keys = rows[0][split].keys() if rows[0][split] else []
-        out[split] = {k: _mean([r[split][k] for r in rows]) for k in keys}
+        out[split] = {k: mean([r[split][k] for r in rows]) for k in keys}
         out[split + "_per_seed"] = {k: [r[split][k] for r in rows] for k in keys}
     return out
 

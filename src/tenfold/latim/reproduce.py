@@ -16,6 +16,7 @@ from tenfold.common.progress import track
 from tenfold.common.registry import ClaimResult, Reproduction
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import derive_seed, seed_everything, torch_threads
+from tenfold.common.stats import mean
 from tenfold.latim.config import ReproConfig, Suite, repro_config
 
 LAST_LAYER_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-logit", "hidden-attention",
@@ -158,10 +159,6 @@ def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dic
     return out
 
 
-def _mean(xs: list[float]) -> float:
-    return sum(xs) / len(xs) if xs else float("nan")
-
-
 def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/latim"), seed: int = 0) -> Reproduction:
     from tenfold.latim import SYSTEM
 
@@ -213,11 +210,11 @@ def _aggregate(done: list[dict]) -> dict:
         methods: dict = {}
         for m in rows[0]["methods"]:
             metrics = [k for k in rows[0]["methods"][m] if k != "aopc"]
-            methods[m] = {k: _mean([r["methods"][m][k] for r in rows]) for k in metrics}
+            methods[m] = {k: mean([r["methods"][m][k] for r in rows]) for k in metrics}
             if "aopc" in rows[0]["methods"][m]:
                 curves = [r["methods"][m]["aopc"] for r in rows]
-                methods[m]["aopc"] = [_mean([c[q] for c in curves if len(c) > q]) for q in range(len(curves[0]))]
-        table[suite][arch] = {"accuracy": _mean([r["accuracy"] for r in rows]), "seeds": len(rows),
+                methods[m]["aopc"] = [mean([c[q] for c in curves if len(c) > q]) for q in range(len(curves[0]))]
+        table[suite][arch] = {"accuracy": mean([r["accuracy"] for r in rows]), "seeds": len(rows),
                               "methods": methods}  # fmt: skip
     return dict(table)
 
@@ -273,7 +270,7 @@ def _faith_claim(claim, rows: dict) -> ClaimResult:
 
     def mean_of(method: str, key: str, q: int | None = None) -> float:
         vals = [r["methods"][method][key] if q is None else r["methods"][method][key][q] for r in rows.values()]
-        return _mean(vals)
+        return mean(vals)
 
     names = [m for m in ("latim-l2", "latim-l2/frozen", "latim-alti", "latim-logit", "hidden-attention",
                          "grad-input", "mamba-lrp") if all(m in r["methods"] for r in rows.values())]  # fmt: skip
