@@ -227,3 +227,24 @@ def test_factored_mamba1_mixing_equals_the_direct_exponential():
         E = _segment_exp(cum, r, width, torch.float64)
         direct = torch.einsum("bin,bjn,bijdn->bijd", it.C[:, r], it.B[:, :width], E) * it.delta[:, None, :width]
         torch.testing.assert_close(mixing(it, r, width, cum), direct, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("family", ["mamba", "mamba2"])
+def test_causal_auc_is_chance_for_a_layer_that_writes_nothing_and_follows_the_effects_otherwise(family):
+    """A last mixer whose output projection is zero reads no token: every removal leaves the prediction unchanged and
+    the causal AUC is exactly 50 (all ties); otherwise it is the AUC of the removal effects as a map."""
+    from tenfold.latim.evaluate import ablation_effects, causal_source_scores, source_scores
+    from tenfold.latim.tasks import Example
+
+    model = tiny(family, 3)
+    ids = _ids(3, 2, 12)
+    exs = [Example(ids=row.tolist(), rows=[5, 8, 11], sources=[1, 4, 9]) for row in ids]
+    maps = []
+    for e in exs:
+        m = torch.zeros(12, 12)
+        m[e.rows] = ablation_effects(model, e, layer=-1, ablation="remove", target="prediction")
+        maps.append(m)
+    assert causal_source_scores(model, exs).auc == pytest.approx(source_scores(maps, exs).auc)
+    with torch.no_grad():
+        layers_of(model)[-1].mixer.out_proj.weight.zero_()
+    assert causal_source_scores(model, exs, layer=-1).auc == 50.0

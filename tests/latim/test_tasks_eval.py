@@ -12,9 +12,10 @@ from tenfold.latim.evaluate import alignment_error_rate, faithfulness, row_auc, 
 from tenfold.latim.tasks import BOS, SEP, TaskSpec, collate, dataset, lexicon, sample, translate_words
 
 
-@pytest.mark.parametrize("name", ["copy", "recall", "translate", "retrieve"])
+@pytest.mark.parametrize("name", ["copy", "copy-nosep", "recall", "translate", "retrieve"])
 def test_every_gold_source_holds_the_token_to_predict(name):
-    spec = TaskSpec(name, symbols=8, min_len=3, max_len=9)
+    spec = TaskSpec(name.split("-")[0], symbols=8, min_len=3, max_len=9, separator=name != "copy-nosep")
+    name = spec.name
     for e in dataset(spec, 50, 1):
         assert e.ids[0] == BOS and len(e.rows) == len(e.sources) and len(e.ids) <= spec.max_seq
         assert max(e.ids) < spec.vocab_size
@@ -34,6 +35,12 @@ def test_copy_layout_and_fixed_length_control():
     assert e.rows == [4, 5, 6] and e.sources == [1, 2, 3]  # gold source of row i is i − n
     lengths = {len(x.ids) for x in dataset(TaskSpec("copy", min_len=10, max_len=10), 20, 0)}
     assert lengths == {22}
+
+
+def test_copy_without_a_separator_has_no_sep_and_the_same_gold_sources():
+    e = sample(TaskSpec("copy", symbols=5, min_len=3, max_len=3, separator=False), random.Random(0))
+    assert SEP not in e.ids and e.ids[1:4] == e.ids[4:]
+    assert e.rows == [3, 4, 5] and e.sources == [1, 2, 3]  # row 3 (x_3) predicts the copy's x_1
 
 
 def test_translation_swaps_adjective_noun_pairs():

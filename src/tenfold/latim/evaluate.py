@@ -198,6 +198,20 @@ def ablation_effects(model: Any, example: Example, layer: int = -1, ablation: st
     return effects * causal
 
 
+def causal_source_scores(model: Any, examples: list[Example], layer: int = -1) -> SourceScores:
+    """The model's own answer to "does this layer read the gold source?", with no attribution method in it: each
+    token in turn is removed from the layer's input (``ablation_effects(..., "remove", "prediction")``) and the drops
+    of the predicted tokens' log-probabilities are scored against the gold sources as if they were a map. Near 50:
+    the layer does not read the gold source (it reads a copy that an earlier layer moved elsewhere); near 100: it does.
+    A method's AUC on a model can only be judged beside this one."""
+    maps = []
+    for e in examples:
+        m = torch.zeros(len(e.ids), len(e.ids))
+        m[e.rows] = ablation_effects(model, e, layer=layer, ablation="remove", target="prediction")
+        maps.append(m)
+    return source_scores(maps, examples)
+
+
 def _ranks(x: torch.Tensor) -> torch.Tensor:
     """Ranks with ties averaged (as Spearman's ρ needs: a map's many equal zeros must not be ranked at random)."""
     order = x.argsort()

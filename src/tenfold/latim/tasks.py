@@ -54,6 +54,9 @@ class TaskSpec:
     """... and the longest (copy with min_len = max_len is the fixed-length control)."""
     queries: int = 4
     """recall: queries per example."""
+    separator: bool = True
+    """copy: a SEP between the string and its copy; without it only the (fixed) position says where the copy
+    starts."""
 
     @property
     def vocab_size(self) -> int:
@@ -91,6 +94,9 @@ def sample(spec: TaskSpec, rng: random.Random) -> Example:
 def _copy(spec: TaskSpec, rng: random.Random) -> Example:
     n = rng.randint(spec.min_len, spec.max_len)
     xs = [FIRST + rng.randrange(spec.symbols) for _ in range(n)]
+    if not spec.separator:  # BOS x_1..x_n x_1..x_n: row n + k − 1 predicts x_{k+1}
+        rows = list(range(n, 2 * n))
+        return Example([BOS, *xs, *xs], rows, [r - n + 1 for r in rows])
     ids = [BOS, *xs, SEP, *xs]
     rows = list(range(n + 1, 2 * n + 1))  # SEP and x_1..x_{n-1} of the copy
     return Example(ids, rows, [r - n for r in rows])
