@@ -76,7 +76,10 @@ def test_eval_and_train_task(cli):
               "--method", "latim-alti", "--method", "hidden-attention", "--json", check=True).stdout  # fmt: skip
     res = json.loads(out[out.index("{") :])
     assert set(res["methods"]) == {"latim-alti", "hidden-attention"} and "aer" in res["methods"]["latim-alti"]
-    assert 0 <= res["accuracy"] <= 1
+    assert 0 <= res["accuracy"] <= 1 and 0 <= res["causal"]["auc"] <= 100 and res["causal"]["strings"] == 6
+    control = cli("latim", "eval", "--task", "copy-fixed", "--preset", "test", "--examples", "4", "--causal", "0",
+                  "--method", "latim-l2", check=True).stdout  # fmt: skip
+    assert "copy-fixed / mamba" in control and "latim-l2" in control and "causal" not in control
     trained = cli("latim", "train-task", "--task", "recall", "--arch", "mamba", "--preset", "test", check=True)
     assert "accuracy" in trained.stdout
     assert_one_line_error(cli("latim", "eval", "--task", "sorting", "--preset", "test"), "unknown task 'sorting'")

@@ -46,7 +46,14 @@ SYSTEM = SystemSpec(
         Claim(
             "copy_control",
             "fixed-length copying (negative control): every last-layer method's AUC < 70 on every seed's model",
-            "— (a model can copy by position: no source to find)",
+            "— (not in the paper; the issue's premise: a model copies by position, leaving no source to find)",
+            _RUN,
+        ),
+        Claim(
+            "copy_control_causal",
+            "fixed-length copying against each model's causal AUC (token removal at the last layer): every "
+            "last-layer method's AUC < 70 where the causal one is, and ALTI's verdict (≥ 70) the causal one everywhere",
+            "—",
             _RUN,
         ),
         Claim(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tenfold.common.cli import add_command, add_group, add_run_args, print_config
 from tenfold.common.errors import UserError
-from tenfold.latim.config import ARCHS, EVAL_METHODS
+from tenfold.latim.config import ARCHS, EVAL_METHODS, SUITES
 
 
 def register(sub) -> None:
@@ -20,7 +20,6 @@ def register(sub) -> None:
     )
     from tenfold.latim.api import METHODS
     from tenfold.latim.decompose import MODES
-    from tenfold.latim.tasks import TASKS
 
     p = add_command(inner, "explain", _explain, "interaction maps of a local Mamba / Mamba-2 model on a text")
     p.add_argument("--model", required=True, help="a local Hugging Face directory or a tenfold zoo model name")
@@ -31,25 +30,27 @@ def register(sub) -> None:
     p.add_argument("--out", type=Path, default=Path("latim-explain"), help="where heatmaps, HTML and maps go")
 
     p = add_command(inner, "eval", _eval, "train (or load) a task model and score methods against ground truth")
-    p.add_argument("--task", default="copy", help=f"one of {', '.join(TASKS)} (default copy)")
+    p.add_argument("--task", default="copy", help=f"one of {', '.join(SUITES)} (default copy)")
     p.add_argument("--arch", default="mamba", help=f"one of {', '.join(ARCHS)} (default mamba)")
     p.add_argument("--method", action="append", default=None, help=f"repeatable; default: {', '.join(EVAL_METHODS)}")
     p.add_argument("--examples", type=int, default=None, help="test strings (default: the preset's)")
+    p.add_argument("--causal", type=int, default=30, metavar="N",
+                   help="score the model's own causal AUC (removing each token from the last layer) on the first N "
+                        "test strings, the reference a method's AUC is read against (default 30; 0: skip)")  # fmt: skip
     p.add_argument("--json", action="store_true")
     add_run_args(p, out_dir_help=None)
 
     p = add_command(inner, "train-task", _train_task, "train a tiny Mamba model on a synthetic task (cached)")
-    p.add_argument("--task", default="copy", help=f"one of {', '.join(TASKS)}")
+    p.add_argument("--task", default="copy", help=f"one of {', '.join(SUITES)}")
     p.add_argument("--arch", default="mamba", help=f"one of {', '.join(ARCHS)}")
     add_run_args(p, out_dir_help=None)
 
 
 def _suite(args: argparse.Namespace):
     from tenfold.latim.config import repro_config, retrieve_suite
-    from tenfold.latim.tasks import TASKS
 
-    if args.task not in TASKS:
-        raise UserError(f"unknown task '{args.task}' (choose from {', '.join(TASKS)})")
+    if args.task not in SUITES:
+        raise UserError(f"unknown task '{args.task}' (choose from {', '.join(SUITES)})")
     if args.arch not in ARCHS:
         raise UserError(f"unknown architecture '{args.arch}' (choose from {', '.join(ARCHS)})")
     cfg = repro_config(args.preset)
@@ -81,7 +82,7 @@ def _train_task(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     from tenfold.common.tables import print_table
     from tenfold.latim.api import METHODS
-    from tenfold.latim.evaluate import alignment_error_rate, maps_for, source_scores
+    from tenfold.latim.evaluate import alignment_error_rate, causal_source_scores, maps_for, source_scores
     from tenfold.latim.tasks import collate, dataset
     from tenfold.latim.train import accuracy, train_task
 
@@ -103,6 +104,10 @@ def _eval(args: argparse.Namespace) -> int:
             row["aer"] = alignment_error_rate(maps, test)
         out["methods"][method] = row
         rows.append([method, f"{s.auc:.1f}", f"{s.top1:.1f}", f"{row['aer']:.1f}" if "aer" in row else "—"])
+    if args.causal > 0:
+        c = causal_source_scores(model, test[: args.causal])
+        out["causal"] = {"auc": c.auc, "top1": c.top1, "strings": min(args.causal, len(test))}
+        rows.append(["causal (token removal)", f"{c.auc:.1f}", f"{c.top1:.1f}", "—"])
     if args.json:
         print(json.dumps(out, indent=2))
     else:

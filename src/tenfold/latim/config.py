@@ -10,6 +10,8 @@ from tenfold.latim.train import ModelConfig, TaskTrainConfig
 from tenfold.lm.trainer import TrainConfig as OptimConfig
 
 ARCHS = ("mamba", "mamba2")
+SUITES = ("copy", "copy-fixed", "recall", "translate", "retrieve")
+"""what ``tenfold latim eval|train-task --task`` accepts: the tasks, and the fixed-length copying control."""
 EVAL_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-logit", "latim-alti-rollout",
                 "hidden-attention", "grad-input", "mamba-lrp")  # fmt: skip
 

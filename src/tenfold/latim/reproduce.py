@@ -193,7 +193,9 @@ def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/latim"
         results.append(_copy_claim(claims["copy"], table["copy"], cfg))
         results.append(_faith_claim(claims["faithfulness"], table["copy"]))
     if "copy-fixed" in by_suite:
-        results.append(_control_claim(claims["copy_control"], table["copy-fixed"], done))
+        control = _control_models(done)
+        results.append(_control_claim(claims["copy_control"], control))
+        results.append(_control_causal_claim(claims["copy_control_causal"], control))
     if "translate" in by_suite:
         results.append(_aer_claim(claims["translate"], table["translate"]))
     if "recall" in by_suite:
@@ -249,31 +251,50 @@ def _copy_claim(claim, rows: dict, cfg: ReproConfig) -> ClaimResult:
     return ClaimResult(claim, text, ok, values=rows)
 
 
-def _control_claim(claim, rows: dict, done: list[dict]) -> ClaimResult:
+def _control_models(done: list[dict]) -> list[dict]:
+    """Per fixed-length model: its architecture, seed, accuracies, causal AUCs and last-layer method AUCs."""
+    out = []
+    for r in sorted((d for d in done if d["suite"] == "copy-fixed"), key=lambda d: (d["arch"], d["seed"])):
+        aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAST_LAYER_METHODS}
+        out.append({**r, "aucs": aucs, "rollout": r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))})
+    return out
+
+
+def _control_claim(claim, models: list[dict]) -> ClaimResult:
     """Judged as the issue states it, per model (a mean over seeds would hide one that finds its sources): every
-    last-layer method's AUC below 70 on every seed's model. Beside it, the control's premise tested on each model:
+    last-layer method's AUC below 70 on every seed's model. Beside each model, the control's premise tested on it:
     its accuracy on other lengths (:func:`off_length_accuracy`: a position copier fails there) and its causal AUC
-    (:func:`~tenfold.latim.evaluate.causal_source_scores`: whether its last layer reads the gold source at all, and
-    whether its first layer does), with how often ALTI's verdict (AUC ≥ 70) matches the causal one."""
-    parts, ok, agree, models = [], True, 0, 0
-    for arch in rows:
-        per_seed = []
-        for r in sorted((d for d in done if d["suite"] == "copy-fixed" and d["arch"] == arch),
-                        key=lambda d: d["seed"]):  # fmt: skip
-            aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAST_LAYER_METHODS}
-            ok = ok and max(aucs.values()) < 70
-            causal = r["causal_auc"]
-            models += 1
-            agree += (aucs["latim-alti"] >= 70) == (causal["last"] >= 70)
-            roll = r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))
-            per_seed.append(f"seed {r['seed']} (accuracy {100 * r['accuracy']:.1f}%, at other lengths "
-                            f"{100 * r['off_length']:.1f}%; causal AUC last layer {causal['last']:.1f}, first "
-                            f"{causal['first']:.1f}): last-layer AUCs {min(aucs.values()):.1f}–{max(aucs.values()):.1f}"
-                            f" (ALTI {aucs['latim-alti']:.1f}, hidden attention {aucs['hidden-attention']:.1f}), "
-                            f"rollout {roll:.1f}")  # fmt: skip
-        parts.append(f"{_name(arch)}: " + "; ".join(per_seed))
-    text = " | ".join(parts) + f" — ALTI's verdict matches the model's causal one on {agree}/{models} models"
-    return ClaimResult(claim, text, ok, values=rows)
+    (:func:`~tenfold.latim.evaluate.causal_source_scores`: whether its last layer, and its first, read the gold
+    source at all)."""
+    parts: dict[str, list[str]] = defaultdict(list)
+    for r in models:
+        a, c = r["aucs"], r["causal_auc"]
+        parts[r["arch"]].append(
+            f"seed {r['seed']} (accuracy {100 * r['accuracy']:.1f}%, at other lengths {100 * r['off_length']:.1f}%; "
+            f"causal AUC last layer {c['last']:.1f}, first {c['first']:.1f}): last-layer AUCs {min(a.values()):.1f}–"
+            f"{max(a.values()):.1f} (ALTI {a['latim-alti']:.1f}, hidden attention {a['hidden-attention']:.1f}), "
+            f"rollout {r['rollout']:.1f}"
+        )
+    ok = all(max(r["aucs"].values()) < 70 for r in models)
+    text = " | ".join(f"{_name(arch)}: " + "; ".join(p) for arch, p in parts.items())
+    return ClaimResult(claim, text, ok, values={"models": models})
+
+
+def _control_causal_claim(claim, models: list[dict]) -> ClaimResult:
+    """The control judged against each model's own causal AUC instead of the premise that no model reads its source
+    at the last layer: where the causal AUC is below 70 every last-layer method's is too, and on every model ALTI's
+    verdict (AUC ≥ 70) is the causal one."""
+    quiet = [r for r in models if r["causal_auc"]["last"] < 70]
+    reads = [r for r in models if r["causal_auc"]["last"] >= 70]
+    agree = sum((r["aucs"]["latim-alti"] >= 70) == (r["causal_auc"]["last"] >= 70) for r in models)
+    ok = agree == len(models) and all(max(r["aucs"].values()) < 70 for r in quiet)
+    worst = max((max(r["aucs"].values()) for r in quiet), default=float("nan"))
+    causal = ", ".join(f"{r['causal_auc']['last']:.1f}" for r in reads)
+    alti = ", ".join(f"{r['aucs']['latim-alti']:.1f}" for r in reads)
+    text = (f"{len(quiet)} of {len(models)} models' last layers do not read the gold source (causal AUC < 70): "
+            f"highest last-layer method AUC there {worst:.1f}; {len(reads)} do (causal AUC {causal or '—'}; ALTI "
+            f"{alti or '—'}); ALTI's verdict matches the causal one on {agree}/{len(models)}")  # fmt: skip
+    return ClaimResult(claim, text, ok, values={"agree": agree, "models": len(models)})
 
 
 def _faith_claim(claim, rows: dict) -> ClaimResult:
