@@ -80,13 +80,15 @@ def _train_task(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    from tenfold.common.seeding import derive_seed
     from tenfold.common.tables import print_table
     from tenfold.latim.api import METHODS
     from tenfold.latim.evaluate import alignment_error_rate, causal_source_scores, maps_for, source_scores
+    from tenfold.latim.reproduce import off_length_accuracy
     from tenfold.latim.tasks import collate, dataset
     from tenfold.latim.train import accuracy, train_task
 
-    cfg, suite, tc = _train_config(args)
+    cfg, _, tc = _train_config(args)
     for m in args.method or []:
         if m not in METHODS:
             raise UserError(f"unknown method '{m}' (choose from {', '.join(METHODS)})")
@@ -94,13 +96,17 @@ def _eval(args: argparse.Namespace) -> int:
         print_config(tc)
         return 0
     model, _ = train_task(tc, progress=True)
-    test = dataset(suite.task, args.examples or cfg.test_examples, 12345)
+    # the reproduction's test strings for this seed (so a model of the reproduction scores as it does there), drawn
+    # from the task as overridden
+    test = dataset(tc.task, args.examples or cfg.test_examples, derive_seed(args.seed, "test", args.task) % 2**31)
     rows, out = [], {"task": args.task, "arch": args.arch, "accuracy": accuracy(model, collate(test)), "methods": {}}
+    if tc.task.name == "copy" and tc.task.min_len == tc.task.max_len:
+        out["off_length"] = off_length_accuracy(model, tc.task, args.seed)
     for method in args.method or list(EVAL_METHODS):
-        maps = maps_for(model, test, method, only_rows=args.task == "retrieve")
+        maps = maps_for(model, test, method, only_rows=tc.task.name == "retrieve")
         s = source_scores(maps, test)
         row = {"auc": s.auc, "top1": s.top1}
-        if args.task == "translate":
+        if tc.task.name == "translate":
             row["aer"] = alignment_error_rate(maps, test)
         out["methods"][method] = row
         rows.append([method, f"{s.auc:.1f}", f"{s.top1:.1f}", f"{row['aer']:.1f}" if "aer" in row else "—"])
@@ -112,6 +118,8 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         title = f"{args.task} / {args.arch}: model accuracy {100 * out['accuracy']:.1f}%, {len(test)} test strings"
+        if "off_length" in out:
+            title += f" ({100 * out['off_length']:.1f}% at other lengths)"
         print_table(["method (last layer)", "AUC", "top-1 %", "AER %"], rows, title=title)
     return 0
 

@@ -291,8 +291,9 @@ def _control_causal_claim(claim, models: list[dict]) -> ClaimResult:
     worst = max((max(r["aucs"].values()) for r in quiet), default=float("nan"))
     causal = ", ".join(f"{r['causal_auc']['last']:.1f}" for r in reads)
     alti = ", ".join(f"{r['aucs']['latim-alti']:.1f}" for r in reads)
+    verb = "does" if len(reads) == 1 else "do"
     text = (f"{len(quiet)} of {len(models)} models' last layers do not read the gold source (causal AUC < 70): "
-            f"highest last-layer method AUC there {worst:.1f}; {len(reads)} do (causal AUC {causal or '—'}; ALTI "
+            f"highest last-layer method AUC there {worst:.1f}; {len(reads)} {verb} (causal AUC {causal or '—'}; ALTI "
             f"{alti or '—'}); ALTI's verdict matches the causal one on {agree}/{len(models)}")  # fmt: skip
     return ClaimResult(claim, text, ok, values={"agree": agree, "models": len(models)})
 
