@@ -286,7 +286,11 @@ def _control_causal_claim(claim, models: list[dict]) -> ClaimResult:
     verdict (AUC ≥ 70) is the causal one."""
     quiet = [r for r in models if r["causal_auc"]["last"] < 70]
     reads = [r for r in models if r["causal_auc"]["last"] >= 70]
-    agree = sum((r["aucs"]["latim-alti"] >= 70) == (r["causal_auc"]["last"] >= 70) for r in models)
+
+    def agreeing(method: str) -> int:
+        return sum((r["aucs"][method] >= 70) == (r["causal_auc"]["last"] >= 70) for r in models)
+
+    agree, agree_ha = agreeing("latim-alti"), agreeing("hidden-attention")
     ok = agree == len(models) and all(max(r["aucs"].values()) < 70 for r in quiet)
     worst = max((max(r["aucs"].values()) for r in quiet), default=float("nan"))
     causal = ", ".join(f"{r['causal_auc']['last']:.1f}" for r in reads)
@@ -294,8 +298,10 @@ def _control_causal_claim(claim, models: list[dict]) -> ClaimResult:
     verb = "does" if len(reads) == 1 else "do"
     text = (f"{len(quiet)} of {len(models)} models' last layers do not read the gold source (causal AUC < 70): "
             f"highest last-layer method AUC there {worst:.1f}; {len(reads)} {verb} (causal AUC {causal or '—'}; ALTI "
-            f"{alti or '—'}); ALTI's verdict matches the causal one on {agree}/{len(models)}")  # fmt: skip
-    return ClaimResult(claim, text, ok, values={"agree": agree, "models": len(models)})
+            f"{alti or '—'}); ALTI's verdict matches the causal one on {agree}/{len(models)} (hidden attention's on "
+            f"{agree_ha}/{len(models)})")  # fmt: skip
+    return ClaimResult(claim, text, ok, values={"agree": agree, "agree_hidden_attention": agree_ha,
+                                                "models": len(models)})  # fmt: skip
 
 
 def _faith_claim(claim, rows: dict) -> ClaimResult:
