@@ -83,8 +83,13 @@ def _eval(args: argparse.Namespace) -> int:
     from tenfold.common.seeding import derive_seed
     from tenfold.common.tables import print_table
     from tenfold.latim.api import METHODS
-    from tenfold.latim.evaluate import alignment_error_rate, causal_source_scores, maps_for, source_scores
-    from tenfold.latim.reproduce import off_length_accuracy
+    from tenfold.latim.evaluate import (
+        alignment_error_rate,
+        causal_source_scores,
+        maps_for,
+        off_length_accuracy,
+        source_scores,
+    )
     from tenfold.latim.tasks import collate, dataset
     from tenfold.latim.train import accuracy, train_task
 

@@ -15,13 +15,14 @@ For each target row i of an example, a method's map row c_i· scores the candida
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 
+from tenfold.common.seeding import derive_seed
 from tenfold.latim.api import explain_all
-from tenfold.latim.tasks import Example, collate
+from tenfold.latim.tasks import Example, collate, dataset
 
 
 def row_auc(scores: torch.Tensor, gold: int) -> float:
@@ -210,6 +211,20 @@ def causal_source_scores(model: Any, examples: list[Example], layer: int = -1) -
         m[e.rows] = ablation_effects(model, e, layer=layer, ablation="remove", target="prediction")
         maps.append(m)
     return source_scores(maps, examples)
+
+
+def off_length_accuracy(model: Any, task: Any, seed: int, lengths: tuple[int, ...] = (6, 8, 12)) -> float:
+    """Mean copy accuracy of a fixed-length model on strings of other lengths: the control's premise test. A model
+    that copies by position (a fixed lag from the start) fails off its training length; one that finds the source
+    relative to the separator carries over."""
+    from tenfold.latim.train import accuracy
+
+    accs = []
+    for n in lengths:
+        if n != task.max_len:
+            strings = dataset(replace(task, min_len=n, max_len=n), 200, derive_seed(seed, "off-length", n) % 2**31)
+            accs.append(accuracy(model, collate(strings)))
+    return sum(accs) / len(accs)
 
 
 def _ranks(x: torch.Tensor) -> torch.Tensor:

@@ -96,23 +96,6 @@ FAITH_KINDS = (("value", "layer"), ("remove", "layer"), ("remove", "prediction")
 judged on the first, the others are reported beside it."""
 
 
-def off_length_accuracy(model: Any, task: Any, seed: int, lengths: tuple[int, ...] = (6, 8, 12)) -> float:
-    """Mean copy accuracy of a fixed-length model on strings of other lengths: the control's premise test. A model
-    that copies by position (a fixed lag) fails off its training length; one that copies by content (matching the
-    last copied token in the source, as an induction head does) carries over."""
-    from dataclasses import replace
-
-    from tenfold.latim.tasks import collate, dataset
-    from tenfold.latim.train import accuracy
-
-    accs = []
-    for n in lengths:
-        if n != task.max_len:
-            strings = dataset(replace(task, min_len=n, max_len=n), 200, derive_seed(seed, "off-length", n) % 2**31)
-            accs.append(accuracy(model, collate(strings)))
-    return sum(accs) / len(accs)
-
-
 def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dict:
     from tenfold.latim.evaluate import (
         ablation_effects,
@@ -120,6 +103,7 @@ def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dic
         causal_source_scores,
         faithfulness,
         maps_for,
+        off_length_accuracy,
         source_scores,  # fmt: skip
     )
     from tenfold.latim.tasks import dataset
@@ -256,16 +240,18 @@ def _control_models(done: list[dict]) -> list[dict]:
     out = []
     for r in sorted((d for d in done if d["suite"] == "copy-fixed"), key=lambda d: (d["arch"], d["seed"])):
         aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAST_LAYER_METHODS}
-        out.append({**r, "aucs": aucs, "rollout": r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))})
+        roll = r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))
+        keep = ("arch", "seed", "accuracy", "off_length", "causal_auc")
+        out.append({**{k: r[k] for k in keep}, "aucs": aucs, "rollout": roll})
     return out
 
 
 def _control_claim(claim, models: list[dict]) -> ClaimResult:
     """Judged as the issue states it, per model (a mean over seeds would hide one that finds its sources): every
     last-layer method's AUC below 70 on every seed's model. Beside each model, the control's premise tested on it:
-    its accuracy on other lengths (:func:`off_length_accuracy`: a position copier fails there) and its causal AUC
-    (:func:`~tenfold.latim.evaluate.causal_source_scores`: whether its last layer, and its first, read the gold
-    source at all)."""
+    its accuracy on other lengths (:func:`~tenfold.latim.evaluate.off_length_accuracy`: a position copier fails
+    there) and its causal AUC (:func:`~tenfold.latim.evaluate.causal_source_scores`: whether its last layer, and its
+    first, read the gold source at all)."""
     parts: dict[str, list[str]] = defaultdict(list)
     for r in models:
         a, c = r["aucs"], r["causal_auc"]
