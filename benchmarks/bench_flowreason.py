@@ -14,10 +14,10 @@ import time
 import torch
 
 from tenfold.common.seeding import seed_everything
-from tenfold.flowreason.config import METHODS, TASKS, DataConfig, TrainConfig
+from tenfold.flowreason.config import METHODS, TASKS, DataConfig, PolicyTrainConfig
 from tenfold.flowreason.data import split
 from tenfold.flowreason.experiment import prior_problems
-from tenfold.flowreason.trainer import Trainer, make_env, train_prior
+from tenfold.flowreason.trainer import PolicyTrainer, make_env, train_prior
 
 
 def bench(task: str, epochs: int) -> dict:
@@ -25,11 +25,11 @@ def bench(task: str, epochs: int) -> dict:
     torch.set_num_threads(1)  # one core per run, as in the reproduction's worker processes
     env = make_env(task)
     train, _ = split(task, DataConfig(n_test=0))
-    base = TrainConfig(task=task, epochs=epochs, prior_steps=100)
+    base = PolicyTrainConfig(task=task, epochs=epochs, prior_steps=100)
     prior = train_prior(env, prior_problems(task), base)
     out: dict = {"task": task, "problems": len(train), "epochs": epochs, "methods": {}}
     for method in METHODS:
-        trainer = Trainer(env, train, TrainConfig(**{**base.__dict__, "method": method}), prior)
+        trainer = PolicyTrainer(env, train, PolicyTrainConfig(**{**base.__dict__, "method": method}), prior)
         t0 = time.perf_counter()
         state = trainer.fit()
         seconds = time.perf_counter() - t0

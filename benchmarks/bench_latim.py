@@ -69,8 +69,17 @@ def main() -> None:
     for length in args.lengths:
         row: dict = {"length": length}
         for phase in ("forward", "decompose", "last-row"):
-            cmd = [sys.executable, __file__, "--family", args.family, "--d-model", str(args.d_model), "--child",
-                   str(length), phase]  # fmt: skip
+            cmd = [
+                sys.executable,
+                __file__,
+                "--family",
+                args.family,
+                "--d-model",
+                str(args.d_model),
+                "--child",
+                str(length),
+                phase,
+            ]
             out = subprocess.run(cmd, capture_output=True, text=True, check=True)
             row[phase] = json.loads(out.stdout.strip().splitlines()[-1])
         row["time_ratio"] = row["decompose"]["seconds"] / row["forward"]["seconds"]

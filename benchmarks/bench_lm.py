@@ -53,8 +53,14 @@ def bench_generate(new_tokens: int = 48) -> dict:
     for cache in (True, False):
         model.generate(ids, max_new_tokens=2, do_sample=False, use_cache=cache, pad_token_id=tok.eos_token_id)
         t0 = time.perf_counter()
-        out = model.generate(ids, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
-                             use_cache=cache, pad_token_id=tok.eos_token_id)  # fmt: skip
+        out = model.generate(
+            ids,
+            max_new_tokens=new_tokens,
+            min_new_tokens=new_tokens,
+            do_sample=False,
+            use_cache=cache,
+            pad_token_id=tok.eos_token_id,
+        )
         result["with_kv_cache" if cache else "without_kv_cache"] = (out.shape[1] - ids.shape[1]) / (
             time.perf_counter() - t0
         )

@@ -26,8 +26,24 @@ def direct(project, test, repeats: int) -> float:
         shutil.copytree(project.root, work)
         (work / test.path).write_text(test.text)
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "coverage", "run", "--branch", "--source=.", "-m", "pytest", "-q",
-                        "-p", "no:cacheprovider", test.path], cwd=work, capture_output=True)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "coverage",
+                "run",
+                "--branch",
+                "--source=.",
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                test.path,
+            ],
+            cwd=work,
+            capture_output=True,
+        )
         subprocess.run([sys.executable, "-m", "coverage", "json", "-o", "c.json"], cwd=work, capture_output=True)
         times.append(time.perf_counter() - t0)
         shutil.rmtree(work.parent)
@@ -52,17 +68,33 @@ def main() -> None:
     plain = direct(project, test, args.repeats)
     projects = [write_toy_project(root / f"p{i}", name=f"calc{i}") for i in range(args.projects)]
     src = root / "replies.jsonl"
-    src.write_text("".join(json.dumps({"project": p.name, "reply": REPLIES["C"].replace("calc.", f"{p.name}.")}) + "\n"
-                           for p in projects))  # fmt: skip
+    src.write_text(
+        "".join(
+            json.dumps({"project": p.name, "reply": REPLIES["C"].replace("calc.", f"{p.name}.")}) + "\n"
+            for p in projects
+        )
+    )
     rates = {}
     for workers in (1, 2):
-        t = _timed(lambda w=workers: run_sweep(projects, Replay(str(src)), root / f"sweep{w}",
-                                               SweepConfig(("vanilla",), workers=w)))  # fmt: skip
+        t = _timed(
+            lambda w=workers: run_sweep(
+                projects, Replay(str(src)), root / f"sweep{w}", SweepConfig(("vanilla",), workers=w)
+            )
+        )
         rates[workers] = len(projects) / t
-    print(json.dumps({
-        "per_project_s": {"harness": harness, "direct_pytest_coverage": plain, "overhead_ratio": harness / plain},
-        "sweep_projects_per_s": {"1_worker": rates[1], "2_workers": rates[2], "speedup": rates[2] / rates[1]},
-    }, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "per_project_s": {
+                    "harness": harness,
+                    "direct_pytest_coverage": plain,
+                    "overhead_ratio": harness / plain,
+                },
+                "sweep_projects_per_s": {"1_worker": rates[1], "2_workers": rates[2], "speedup": rates[2] / rates[1]},
+            },
+            indent=2,
+        )
+    )
 
 
 def _timed(fn) -> float:

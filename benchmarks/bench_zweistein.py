@@ -36,8 +36,11 @@ def playouts(games: int = 3000) -> dict:
     out = {"tenfold_games_per_s": games / seconds, "tenfold_plies_per_s": plies / seconds}
     if openspiel_bridge.available():
         os_plies, os_seconds = _timed(openspiel_bridge.openspiel_random_playouts, games)
-        out |= {"openspiel_games_per_s": games / os_seconds, "openspiel_plies_per_s": os_plies / os_seconds,
-                "tenfold_over_openspiel": (games / seconds) / (games / os_seconds)}  # fmt: skip
+        out |= {
+            "openspiel_games_per_s": games / os_seconds,
+            "openspiel_plies_per_s": os_plies / os_seconds,
+            "tenfold_over_openspiel": (games / seconds) / (games / os_seconds),
+        }
     return out
 
 
@@ -76,8 +79,17 @@ def depth2_games(games: int = 200) -> dict:
 
 def main() -> None:
     _, table_seconds = _timed(build_table)
-    print(json.dumps({"table_build_s": table_seconds, "playouts": playouts(), "evaluations": evaluations(),
-                      "search": depth2_games()}, indent=2))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "table_build_s": table_seconds,
+                "playouts": playouts(),
+                "evaluations": evaluations(),
+                "search": depth2_games(),
+            },
+            indent=2,
+        )
+    )
 
 
 if __name__ == "__main__":

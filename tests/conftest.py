@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
@@ -20,9 +22,38 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["TENFOLD_PROGRESS"] = "0"
 
 
+def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``tenfold ARGS...`` in this process (a CLI subprocess costs ~4 s of imports; the commands keep no state
+    between calls), capturing stdout and stderr; returns a CompletedProcess like :func:`subprocess.run` would."""
+    from tenfold.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse: --help, --version and usage errors
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+    proc = subprocess.CompletedProcess(["tenfold", *map(str, args)], code, out.getvalue(), err.getvalue())
+    if check and proc.returncode != 0:
+        raise AssertionError(f"tenfold {' '.join(map(str, args))} exited {proc.returncode}:\n{proc.stderr}")
+    return proc
+
+
 @pytest.fixture
-def cli(tmp_path: Path):
-    """Run ``tenfold ARGS...`` in a subprocess (cwd = a temporary directory); returns the CompletedProcess."""
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Run ``tenfold ARGS...`` in this process with cwd = a temporary directory (see :func:`run_cli`)."""
+    monkeypatch.chdir(tmp_path)
+
+    def run(*args: str, timeout: float = 600, check: bool = False) -> subprocess.CompletedProcess[str]:
+        return run_cli(*args, check=check)
+
+    return run
+
+
+@pytest.fixture
+def cli_subprocess(tmp_path: Path):
+    """Run ``tenfold ARGS...`` in a subprocess (cwd = a temporary directory): for what needs a fresh interpreter
+    (imports, signals, stdin)."""
 
     def run(*args: str, timeout: float = 600, check: bool = False) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run(
@@ -49,3 +80,16 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], *fragments: st
     assert lines[0].startswith("tenfold: error:"), lines[0]
     for fragment in fragments:
         assert fragment in lines[0], (fragment, lines[0])
+
+
+@pytest.fixture(scope="session")
+def test_reproductions(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``tenfold reproduce --preset test`` of every built system, run once per session and shared by the conformance
+    suite and the systems' own checks of their reproduction; returns the report directory."""
+    from tenfold.systems import built
+
+    out = tmp_path_factory.mktemp("reproduce-test")
+    names = [spec.name for spec in built()]
+    proc = run_cli("reproduce", *names, "--preset", "test", "--out-dir", out)
+    (out / "stderr.txt").write_text(proc.stderr)
+    return out

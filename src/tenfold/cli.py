@@ -4,7 +4,9 @@
 
     tenfold --version
     tenfold systems                                  table of systems and their status
-    tenfold reproduce [SYSTEM ...] --preset quick --out DIR
+    tenfold reproduce [SYSTEM ...] --preset quick --out-dir DIR
+    tenfold cache ls|du|clear [KIND]                  the cache of trained models and finished results
+    tenfold readme [SYSTEM ...]                       regenerate the README tables of paper vs ours
     tenfold lm train|generate|ppl|models|tokenize ...
     tenfold corpora list
     tenfold <system> ...                              each built system's own commands
@@ -17,17 +19,17 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import time
 from pathlib import Path
 
 from tenfold import __version__
 from tenfold.common.cli import add_command
+from tenfold.common.config import PRESETS
 from tenfold.common.errors import UserError
 
 
 def _cmd_systems(args: argparse.Namespace) -> int:
-    from tenfold.common.registry import systems
     from tenfold.common.tables import print_table
+    from tenfold.systems import systems
 
     rows = []
     for spec in systems():
@@ -40,47 +42,55 @@ def _cmd_systems(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
-    from tenfold.common.registry import get_system, systems
-    from tenfold.common.report import ReportEntry, write_report
+    from tenfold.common.reproduce import reproduce_systems
+    from tenfold.systems import get_system, systems
 
     selected = [get_system(name) for name in args.systems] if args.systems else systems()
-    out: Path = args.out
-    entries: list[ReportEntry] = []
-    failed = 0
-    t0 = time.perf_counter()
-    for spec in selected:
-        fn = spec.load_reproduce() if spec.status != "planned" else None
-        if fn is None:
-            entries.append(ReportEntry(spec, skipped="not built yet"))
-            print(f"[{spec.name}] not built yet", file=sys.stderr)
-            continue
-        print(f"[{spec.name}] reproducing with preset {args.preset} ...", file=sys.stderr)
-        try:
-            rep = fn(preset=args.preset, out_dir=out / spec.name, seed=args.seed)
-        except UserError as exc:
-            entries.append(ReportEntry(spec, error=str(exc)))
-            failed += 1
-            print(f"[{spec.name}] failed: {exc}", file=sys.stderr)
-            continue
-        except Exception as exc:  # a bug in one system must not hide the others' results
-            import traceback
-
-            traceback.print_exc()
-            entries.append(ReportEntry(spec, error=f"{type(exc).__name__}: {exc}"))
-            failed += 1
-            continue
-        entries.append(ReportEntry(spec, reproduction=rep))
-        held = sum(r.holds is True for r in rep.results)
-        judged = sum(r.holds is not None for r in rep.results)
-        unjudged = f", {len(rep.results) - judged} not judged here" if judged < len(rep.results) else ""
-        print(f"[{spec.name}] {held}/{judged} claims hold{unjudged} ({rep.seconds:.0f} s)", file=sys.stderr)
-    html_path, md_path = write_report(entries, out, args.preset, time.perf_counter() - t0)
-    print(f"report: {html_path}\n        {md_path}")
+    failed = reproduce_systems(
+        selected, args.preset, args.out_dir, args.seed, use_cache=not args.recompute, overrides=args.overrides
+    )
+    print(f"report: {args.out_dir / 'index.html'}\n        {args.out_dir / 'report.md'}")
     return 1 if failed else 0
 
 
+def _cmd_cache(args: argparse.Namespace) -> int:
+    from tenfold.common import cache
+    from tenfold.common.paths import cache_root
+    from tenfold.common.tables import print_table
+
+    if args.cache_command == "clear":
+        removed, freed = cache.clear(args.kind)
+        print(f"removed {removed} entries ({cache.human_bytes(freed)}) from {cache_root()}")
+        return 0
+    entries = cache.entries(args.kind)
+    if args.cache_command == "du" or args.kind is None:
+        by_kind: dict[str, list] = {}
+        for e in entries:
+            by_kind.setdefault(e.kind, []).append(e)
+        rows = [
+            [k, len(v), cache.human_bytes(sum(e.bytes for e in v)), max(e.created for e in v)]
+            for k, v in sorted(by_kind.items())
+        ]
+        rows.append(["total", len(entries), cache.human_bytes(sum(e.bytes for e in entries)), ""])
+        print_table(["kind", "entries", "size", "newest"], rows, title=str(cache_root()))
+        return 0
+    rows = [
+        [e.name, cache.human_bytes(e.bytes), e.created, "–" if e.build_seconds is None else f"{e.build_seconds:.1f}"]
+        for e in entries
+    ]
+    print_table(["entry", "size", "created", "build s"], rows, title=f"{cache_root() / args.kind}")
+    return 0
+
+
+def _cmd_readme(args: argparse.Namespace) -> int:
+    from tenfold.common.readme import update_readmes
+
+    return update_readmes(args.systems, args.from_dir, check=args.check)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    from tenfold.common.registry import systems
+    from tenfold.common.cli import add_group
+    from tenfold.systems import built
 
     parser = argparse.ArgumentParser(
         prog="tenfold", description="Ten AI research systems (arXiv, 2025-02-21), reproduced on a CPU."
@@ -90,10 +100,58 @@ def build_parser() -> argparse.ArgumentParser:
     add_command(sub, "systems", _cmd_systems, "list the systems and their status")
     rep = add_command(sub, "reproduce", _cmd_reproduce, "run reproductions and write an HTML + Markdown report")
     rep.add_argument("systems", nargs="*", metavar="SYSTEM", help="systems to run (default: all)")
-    rep.add_argument("--preset", choices=("test", "quick", "paper"), default="quick", help="default quick")
-    rep.add_argument("--seed", type=int, default=0)
-    rep.add_argument("--out", type=Path, default=Path("reports/latest"), help="report directory")
-    for spec in systems():
+    rep.add_argument("--preset", choices=PRESETS, default="quick", help="settings (default quick)")
+    rep.add_argument(
+        "--seed", type=int, default=0, help="the run's seed; multi-seed claims use it and the next ones (default 0)"
+    )
+    rep.add_argument(
+        "--out-dir",
+        "--out",
+        dest="out_dir",
+        type=Path,
+        default=Path("reports/latest"),
+        help="report directory (default reports/latest)",
+    )
+    rep.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a field of one system's ReproConfig, e.g. --set n_seeds=3 (repeatable)",
+    )
+    rep.add_argument(
+        "--recompute",
+        action="store_true",
+        help="recompute every claim instead of reading finished reproductions from the cache (trained "
+        "models and other cached steps are still reused)",
+    )
+    cache = add_group(sub, "cache", "list, size and clear the cache of trained models and results ($TENFOLD_CACHE)")
+    for name, text in (
+        ("ls", "entries of KIND (or the kinds)"),
+        ("du", "size per kind"),
+        ("clear", "remove the entries of KIND (or everything)"),
+    ):
+        p = add_command(cache, name, _cmd_cache, text)
+        p.add_argument("kind", nargs="?", default=None, metavar="KIND", help="e.g. models, latim-evals (default: all)")
+    readme = add_command(
+        sub,
+        "readme",
+        _cmd_readme,
+        "write each system README's paper-vs-ours table from its claims and the last reproduction",
+    )
+    readme.add_argument("systems", nargs="*", metavar="SYSTEM", help="systems (default: every built one)")
+    readme.add_argument(
+        "--from",
+        dest="from_dir",
+        type=Path,
+        default=Path("reports/latest"),
+        help="the report directory of the reproduction to quote (default reports/latest)",
+    )
+    readme.add_argument(
+        "--check", action="store_true", help="only check that each table matches the claims' text (exit 1 if not)"
+    )
+    for spec in built():
         hook = spec.load_cli()
         if hook is not None:
             hook(sub)
@@ -101,12 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Library modules report progress through the "tenfold" logger; the command shows it on stderr.
+    # Library modules report progress through the "tenfold" logger; the command shows it on stderr (the handler is
+    # removed again at the end, so that calling main() in a process twice does not print everything twice).
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
     logger = logging.getLogger("tenfold")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    try:
+        return _run(argv)
+    finally:
+        logger.removeHandler(handler)
+
+
+def _run(argv: list[str] | None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:

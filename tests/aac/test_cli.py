@@ -83,16 +83,15 @@ def test_adapt(cli, model_dir, tmp_path):
     assert "would you like tea" in (out / "selected.txt").read_text()
 
 
-def test_reproduce_test_preset(cli, tmp_path):
-    out = tmp_path / "report"
-    cli("reproduce", "aac", "--preset", "test", "--out", out, check=True)
-    (run_dir,) = (out / "aac").glob("aac__test__seed0__*")
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["exact_marginal"]["holds"] is True
-    table = summary["table"]
+def test_reproduce_test_preset(test_reproductions):
+    from tenfold.common.reproduce import load_reproduction
+
+    rep = load_reproduction(test_reproductions, "aac")
+    assert rep.result("exact_marginal").holds is True
+    table = json.loads((rep.run_dirs[0] / "comparison.json").read_text())
     assert {"algorithm (adapted)", "classification head", "naive subword", "algorithm (random selection)"} <= set(table)
     assert all(1 < row["perplexity"] < 60 and row["chars"] >= 150 for row in table.values())
     # even 20 training steps put the algorithm below uniform over the 28 symbols
     assert table["algorithm (adapted)"]["perplexity"] < 28
-    assert table["mixture 0.8 algorithm + 0.2 n-gram"]["zero_prob_events"] == 0
-    assert "paper" in (out / "report.md").read_text()
+    assert rep.result("mixture").values["mixture_zero_prob_events"] == 0
+    assert "paper" in (test_reproductions / "report.md").read_text()

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tenfold.aac.exact import TOY_STRINGS, TOY_SYMBOLS, ToyTokenizer, brute_force_marginal, toy_logits, toy_setup
+from tenfold.aac.brute_force import TOY_STRINGS, TOY_SYMBOLS, ToyTokenizer, brute_force_marginal, toy_logits, toy_setup
 from tenfold.aac.lmwrap import FunctionLM
 from tenfold.aac.predictor import CharPredictor
 from tenfold.aac.symbols import case_simple, normalize

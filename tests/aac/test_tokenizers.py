@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tenfold.aac.exact import brute_force_marginal
+from tenfold.aac.brute_force import brute_force_marginal
 from tenfold.aac.lmwrap import FunctionLM
 from tenfold.aac.predictor import CharPredictor
 from tenfold.aac.vocab import token_strings

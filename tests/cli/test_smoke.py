@@ -1,4 +1,5 @@
-"""Every CLI command as a subprocess, with the ``test`` preset where there is one."""
+"""Every CLI command, with the ``test`` preset where there is one (in this process unless a test needs a fresh
+interpreter: signals, stdin, imports)."""
 
 from __future__ import annotations
 
@@ -45,8 +46,21 @@ def test_help_for_groups(cli):
 @pytest.mark.parametrize("model", ["gpt2-tiny", "llama-tiny", "mamba-tiny", "mamba2-tiny"])
 def test_train_and_generate(cli, tmp_path, model):
     out = tmp_path / "run"
-    proc = cli("lm", "train", "--model", model, "--corpus", "dialogues", "--preset", "test", "--out-dir", out,
-               "--set", "train.steps=12", check=True)  # fmt: skip
+    proc = cli(
+        "lm",
+        "train",
+        "--model",
+        model,
+        "--corpus",
+        "dialogues",
+        "--preset",
+        "test",
+        "--out-dir",
+        out,
+        "--set",
+        "train.steps=12",
+        check=True,
+    )
     assert "val ppl" in proc.stdout
     for name in ("config.json", "env.json", "metrics.jsonl", "summary.json", "perplexity.png", "final/config.json"):
         assert (out / name).exists(), name
@@ -54,8 +68,9 @@ def test_train_and_generate(cli, tmp_path, model):
     assert any("chatterbot_corpus" in k for k in env["data_files"])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 12 and summary["val_ppl"] > 1
-    gen = cli("lm", "generate", "--model", out / "final", "--prompt", "Hello", "--max-new-tokens", "5", "--json",
-              check=True)  # fmt: skip
+    gen = cli(
+        "lm", "generate", "--model", out / "final", "--prompt", "Hello", "--max-new-tokens", "5", "--json", check=True
+    )
     assert 1 <= len(json.loads(gen.stdout)["new_token_ids"]) <= 5
 
 
@@ -70,8 +85,9 @@ def test_ppl_and_finished_runs_are_not_retrained(cli, tmp_path):
 
 
 def test_show_config_and_overrides(cli):
-    proc = cli("lm", "train", "--model", "gpt2-tiny", "--corpus", "dialogues", "--show-config", "--train.lr=0.5",
-               check=True)  # fmt: skip
+    proc = cli(
+        "lm", "train", "--model", "gpt2-tiny", "--corpus", "dialogues", "--show-config", "--train.lr=0.5", check=True
+    )
     assert "train.lr" in proc.stdout and "0.5" in proc.stdout and "peak learning rate" in proc.stdout
 
 
@@ -79,8 +95,22 @@ OVERRIDES = ["train.steps=40", "train.ckpt_every=4"]
 
 
 def _train_cmd(out: Path) -> list[str]:
-    return [sys.executable, "-m", "tenfold", "lm", "train", "--model", "gpt2-tiny", "--corpus", "dialogues",
-            "--preset", "test", "--out-dir", str(out), *[f"--set={o}" for o in OVERRIDES]]  # fmt: skip
+    return [
+        sys.executable,
+        "-m",
+        "tenfold",
+        "lm",
+        "train",
+        "--model",
+        "gpt2-tiny",
+        "--corpus",
+        "dialogues",
+        "--preset",
+        "test",
+        "--out-dir",
+        str(out),
+        *[f"--set={o}" for o in OVERRIDES],
+    ]
 
 
 def test_resume_after_sigkill_gives_identical_weights(tmp_path):
@@ -141,14 +171,19 @@ def test_bad_inputs_are_one_line_errors(cli, tmp_path):
     assert_one_line_error(cli("reproduce", "nosuch"), "unknown system 'nosuch'")
 
 
-def test_reproduce_writes_report(cli, tmp_path):
+def test_reproduce_writes_report(tmp_path):
+    """A planned system is listed as not built (never with numbers); a built one's rows and plots are in the report,
+    and a re-run reads the finished reproduction back from the cache with the same figures."""
+    from tenfold.common.reproduce import reproduce_systems
+    from tenfold.systems import DISTRL, get_system
+
     out = tmp_path / "report"
-    proc = cli("reproduce", "lm", "latim", "collapse", "--preset", "test", "--out", out, check=True)
-    html = (out / "index.html").read_text()
-    md = (out / "report.md").read_text()
-    assert "report:" in proc.stdout
-    assert "GPT-2 BPE ids" in html and "data:image/png;base64," in html
-    assert "Not built yet" in html  # collapse is not built yet and says so
-    assert "(in progress)" in html  # latim runs, but is labelled as unfinished
-    assert "| lm |" in md and "| latim |" in md and "| collapse |" in md
-    assert (out / "lm").is_dir()
+    assert reproduce_systems([get_system("zweistein"), DISTRL], "test", out, seed=0) == 0
+    html, md = (out / "index.html").read_text(), (out / "report.md").read_text()
+    assert "Zweistein-d2 beats" in html and "data:image/png;base64," in html
+    assert "Not built yet: no numbers are reported." in html and "| distrl |" in md
+    first = json.loads(next((out / "zweistein").glob("*/reproduction.json")).read_text())
+    assert reproduce_systems([get_system("zweistein")], "test", out, seed=0) == 0
+    assert "(cached)" in (out / "report.md").read_text()
+    again = json.loads(next((out / "zweistein").glob("*/reproduction.json")).read_text())
+    assert [r["ours"] for r in again["results"]] == [r["ours"] for r in first["results"]]

@@ -4,10 +4,12 @@ import pytest
 
 from tenfold.common.errors import UserError
 from tenfold.common.plots import line_plot, save_figure
-from tenfold.common.registry import Claim, ClaimResult, Registry, Reproduction, get_system, systems
+from tenfold.common.claims import Claim, ClaimResult
+from tenfold.common.registry import Registry
 from tenfold.common.report import ReportEntry, write_report
+from tenfold.common.reproduce import Reproduction
 from tenfold.common.tables import fmt_mean_std, markdown_table, mean_std
-from tenfold.systems import ORDER
+from tenfold.systems import CORE, SYSTEMS, get_system, systems
 
 
 def test_registry_errors_suggest_names():
@@ -22,13 +24,15 @@ def test_registry_errors_suggest_names():
 
 def test_systems_lists_core_and_all_ten_in_order():
     specs = systems()
-    assert [s.name for s in specs] == ["lm", *ORDER]
-    assert len(ORDER) == 10
+    assert [s.name for s in specs] == [s.name for s in (*CORE, *SYSTEMS)]
+    assert specs[0].name == "lm" and len(SYSTEMS) == 10
     for spec in specs[1:]:
         assert spec.paper is not None and spec.paper.arxiv
         if spec.status == "planned":
-            assert spec.load_reproduce() is None
-    assert get_system("lm").load_reproduce() is not None
+            assert spec.module is None and spec.reproducer is None
+            with pytest.raises(UserError, match="not built yet"):
+                spec.load_reproducer()
+    assert get_system("lm").load_reproducer().system == "lm"
     with pytest.raises(UserError, match="unknown system 'nope'"):
         get_system("nope")
 
@@ -44,9 +48,17 @@ def test_mean_std_and_formatting():
 
 def test_report_shows_results_planned_and_failures(tmp_path):
     claim = Claim("c1", "the effect exists", "0.9", "tenfold demo run")
+    other = Claim("c2", "a second effect above {bar}", "0.5", "tenfold demo other", thresholds={"bar": 0.25})
     plot = save_figure(line_plot({"curve": ([0, 1], [1.0, 0.5])}, "x", "y"), tmp_path / "run" / "curve.png")
-    rep = Reproduction("lm", "test", 0, [ClaimResult(claim, "0.8", False, note="small scale")],
-                       run_dirs=[tmp_path / "run"], plots=[plot], seconds=1.0)  # fmt: skip
+    rep = Reproduction(
+        "lm",
+        "test",
+        0,
+        [ClaimResult(claim, "0.8", False, note="small scale"), ClaimResult(other, "failed", None, error="bad value")],
+        run_dirs=[tmp_path / "run"],
+        plots=[plot],
+        seconds=1.0,
+    )
     specs = {s.name: s for s in systems()}
     entries = [
         ReportEntry(specs["lm"], reproduction=rep),
@@ -61,4 +73,5 @@ def test_report_shows_results_planned_and_failures(tmp_path):
     assert "../run" in html  # run directories are linked relative to the report
     md = md_path.read_text()
     assert "| the effect exists | 0.9 | 0.8 | no (small scale) | `tenfold demo run` |" in md
-    assert "0/1 claims hold" in md
+    assert "| a second effect above 0.25 | 0.5 | failed | failed (bad value) | `tenfold demo other` |" in md
+    assert "0/1 claims hold, 1 failed" in md

@@ -45,17 +45,27 @@ def test_lora_on_smollm2_learns_blocksworld_plans():
 
     from tenfold.common.seeding import seed_everything
     from tenfold.flowreason.blocksworld import generate_instances
-    from tenfold.flowreason.config import TrainConfig
+    from tenfold.flowreason.config import PolicyTrainConfig
     from tenfold.flowreason.reward import Reward
     from tenfold.flowreason.sampling import exact_distribution
-    from tenfold.flowreason.trainer import Trainer, make_env, train_prior
+    from tenfold.flowreason.trainer import PolicyTrainer, make_env, train_prior
 
     seed_everything(0)
     env = make_env("blocksworld")
     problem = generate_instances(2, 1, seed=3, slack=0)[0]  # optimal 2, limit 2: a small enumerable tree
     # 16 updates at 3e-4 (rank 8): the goal's probability went 0.036 → 0.71 in the run that set these numbers
-    cfg = TrainConfig(task="blocksworld", method="for", policy="llm", epochs=16, n_samples=2, ls_proposals=2,
-                      lr=3e-4, lora_r=8, lora_alpha=16, ll_weight=0.0)  # fmt: skip
+    cfg = PolicyTrainConfig(
+        task="blocksworld",
+        method="for",
+        policy="llm",
+        epochs=16,
+        n_samples=2,
+        ls_proposals=2,
+        lr=3e-4,
+        lora_r=8,
+        lora_alpha=16,
+        ll_weight=0.0,
+    )
     prior = train_prior(env, [problem], cfg)
     reward = Reward(env, None, 0.0, "blocksworld")
 
@@ -63,7 +73,7 @@ def test_lora_on_smollm2_learns_blocksworld_plans():
         return sum(q for t, q in exact_distribution(env, policy, problem, reward) if t.correct)
 
     before = mass_on_goal(prior)
-    state = Trainer(env, [problem], replace(cfg), prior).fit()
+    state = PolicyTrainer(env, [problem], replace(cfg), prior).fit()
     after = mass_on_goal(state.policy)
     assert all(math.isfinite(h["loss"]) for h in state.history)
     assert after > max(0.5, before + 0.3), (before, after)

@@ -12,8 +12,20 @@ from tests.conftest import assert_one_line_error
 @pytest.mark.smoke
 def test_train_eval_solve(cli, tmp_path):
     run = tmp_path / "run"
-    out = cli("flowreason", "train", "--task", "game24", "--method", "for", "--preset", "test", "--out-dir", run,
-              "--json", check=True).stdout  # fmt: skip
+    out = cli(
+        "flowreason",
+        "train",
+        "--task",
+        "game24",
+        "--method",
+        "for",
+        "--preset",
+        "test",
+        "--out-dir",
+        run,
+        "--json",
+        check=True,
+    ).stdout
     summary = json.loads(out[: out.rindex("}") + 1])
     assert summary["method"] == "for" and summary["updates"] == 2 * 3 and summary["samples"] > 0
     assert 0 <= summary["train"]["sample_accuracy"] <= summary["train"]["any_accuracy"] <= 1
@@ -21,8 +33,20 @@ def test_train_eval_solve(cli, tmp_path):
         p.name for p in run.iterdir()
     }
     # re-running resumes from the checkpoint: nothing left to train, the same summary
-    again = cli("flowreason", "train", "--task", "game24", "--method", "for", "--preset", "test", "--out-dir", run,
-                "--json", check=True).stdout  # fmt: skip
+    again = cli(
+        "flowreason",
+        "train",
+        "--task",
+        "game24",
+        "--method",
+        "for",
+        "--preset",
+        "test",
+        "--out-dir",
+        run,
+        "--json",
+        check=True,
+    ).stdout
     assert json.loads(again[: again.rindex("}") + 1])["train"] == summary["train"]
     ev = json.loads(cli("flowreason", "eval", run, "--k", "4", "--json", check=True).stdout)
     assert set(ev["train"]) == {"sample_accuracy", "any_accuracy", "distinct_correct"}
@@ -40,18 +64,18 @@ def test_train_eval_solve(cli, tmp_path):
 
 
 @pytest.mark.smoke
-def test_reproduce_test_preset(cli, tmp_path):
-    out = tmp_path / "report"
-    cli("reproduce", "flowreason", "--preset", "test", "--out", out, check=True)
-    (run_dir,) = (out / "flowreason").glob("flowreason__test__seed0__*")
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["identities"]["holds"] is True and summary["game24_solvable"]["holds"] is True
-    assert set(summary["table"]) == {"game24", "blocksworld", "prontoqa"}
-    assert summary["diversity_prontoqa"]["holds"] in (True, False)  # judged like the other two
-    assert summary["ablation"]["holds"] is None and "TB alone" in summary["ablation"]["ours"]
-    assert summary["large"]["holds"] is None and "5 training problems" in summary["large"]["ours"]
+def test_reproduce_test_preset(test_reproductions):
+    from tenfold.common.reproduce import load_reproduction
+
+    rep = load_reproduction(test_reproductions, "flowreason")
+    assert rep.result("identities").holds is True and rep.result("game24_solvable").holds is True
+    run_dir = rep.run_dirs[0]
+    assert set(json.loads((run_dir / "table.json").read_text())) == {"game24", "blocksworld", "prontoqa"}
+    assert rep.result("diversity_prontoqa").holds in (True, False)  # judged like the other two
+    assert rep.result("ablation").holds is None and "TB alone" in rep.result("ablation").ours
+    assert rep.result("large").holds is None and "5 training problems" in rep.result("large").ours
     assert (run_dir / "distinct_vs_accuracy.png").exists()
-    assert "(in progress)" not in (out / "report.md").read_text()  # built: judged like every built system
+    assert "(in progress)" not in (test_reproductions / "report.md").read_text()  # built: judged like every system
 
 
 @pytest.mark.smoke
@@ -68,8 +92,24 @@ def test_train_eval_solve_with_an_llm_policy_from_a_local_directory(cli, tmp_pat
     model.save_pretrained(tmp_path / "tiny")
     tok.save_pretrained(tmp_path / "tiny")
     run = tmp_path / "llm-run"
-    out = cli("flowreason", "train", "--policy", "llm", "--llm", tmp_path / "tiny", "--preset", "test", "--out-dir",
-              run, "--set", "data.n_train=2", "--set", "data.n_test=1", "--json", check=True).stdout  # fmt: skip
+    out = cli(
+        "flowreason",
+        "train",
+        "--policy",
+        "llm",
+        "--llm",
+        tmp_path / "tiny",
+        "--preset",
+        "test",
+        "--out-dir",
+        run,
+        "--set",
+        "data.n_train=2",
+        "--set",
+        "data.n_test=1",
+        "--json",
+        check=True,
+    ).stdout
     summary = json.loads(out[: out.rindex("}") + 1])
     assert summary["samples"] > 0 and (run / "policy.pt").stat().st_size < 5_000_000
     config = json.loads((run / "config.json").read_text())["config"]["train"]
@@ -77,5 +117,6 @@ def test_train_eval_solve_with_an_llm_policy_from_a_local_directory(cli, tmp_pat
     ev = json.loads(cli("flowreason", "eval", run, "--k", "2", "--split", "train", "--json", check=True).stdout)
     assert 0 <= ev["train"]["sample_accuracy"] <= 1
     assert cli("flowreason", "solve", "3 3 8 8", "--run", run, "--k", "2").returncode in (0, 1)
-    assert_one_line_error(cli("flowreason", "train", "--policy", "llm", "--llm", tmp_path / "missing"),
-                          "does not exist")  # fmt: skip
+    assert_one_line_error(
+        cli("flowreason", "train", "--policy", "llm", "--llm", tmp_path / "missing"), "does not exist"
+    )

@@ -171,13 +171,13 @@ def test_prontoqa_proofs_are_valid_and_correct_ones_answer_the_query(hops):
 
 
 def test_prontoqa_has_no_likelihood_term_and_text_forms():
-    from tenfold.flowreason.config import TrainConfig
+    from tenfold.flowreason.config import PolicyTrainConfig
     from tenfold.flowreason.prontoqa import ProntoQA, generate
     from tenfold.flowreason.reward import Reward
 
     env = ProntoQA()
     p = generate(3, 1)[0]
-    assert TrainConfig(task="prontoqa").likelihood_weight == 0.0
+    assert PolicyTrainConfig(task="prontoqa").likelihood_weight == 0.0
     assert Reward(env, object(), 1.0, "prontoqa").prior is None  # no prior is consulted
     prompt = env.prompt(p, env.initial(p))
     assert f"True or false: {p.entity} is {p.prop}." in prompt and prompt.endswith("Next:")

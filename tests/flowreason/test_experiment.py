@@ -9,13 +9,21 @@ from dataclasses import replace
 import pytest
 
 from tenfold.common.errors import UserError
-from tenfold.flowreason.config import DataConfig, TrainConfig
-from tenfold.flowreason.experiment import ExperimentConfig, cached_run_dir, run_experiment
+from tenfold.flowreason.config import DataConfig, PolicyTrainConfig
+from tenfold.flowreason.experiment import ExperimentConfig, experiment_dir, run_experiment
 
 
 def _cfg(epochs: int = 2) -> ExperimentConfig:
-    train = TrainConfig(task="prontoqa", method="for", epochs=epochs, prior_steps=3, d_model=16, ls_proposals=2,
-                        n_samples=2, checkpoint_every=1)  # fmt: skip
+    train = PolicyTrainConfig(
+        task="prontoqa",
+        method="for",
+        epochs=epochs,
+        prior_steps=3,
+        d_model=16,
+        ls_proposals=2,
+        n_samples=2,
+        checkpoint_every=1,
+    )
     return ExperimentConfig(train, DataConfig(n_train=2, n_test=2, pronto_hops=3), eval_k=3)
 
 
@@ -34,21 +42,21 @@ def test_finished_runs_are_read_back_and_other_configs_refused(tmp_path):
 
 
 def test_an_interrupted_run_resumes_with_one_metrics_row_per_epoch(tmp_path, monkeypatch):
-    from tenfold.flowreason.trainer import Trainer
+    from tenfold.flowreason.trainer import PolicyTrainer
 
     straight = run_experiment(_cfg(epochs=3), tmp_path / "straight")
-    save = Trainer.save
+    save = PolicyTrainer.save
 
     def killed_at_epoch_3(self, path):  # the kill lands after epoch 3's metrics row, before its checkpoint
         if self.state.epoch == 3:
             raise KeyboardInterrupt
         save(self, path)
 
-    monkeypatch.setattr(Trainer, "save", killed_at_epoch_3)
+    monkeypatch.setattr(PolicyTrainer, "save", killed_at_epoch_3)
     out = tmp_path / "run"
     with pytest.raises(KeyboardInterrupt):
         run_experiment(_cfg(epochs=3), out)
-    monkeypatch.setattr(Trainer, "save", save)
+    monkeypatch.setattr(PolicyTrainer, "save", save)
     assert [json.loads(line)["step"] for line in (out / "metrics.jsonl").read_text().splitlines()] == [1, 2, 3]
     resumed = run_experiment(_cfg(epochs=3), out)
     rows = [json.loads(line) for line in (out / "metrics.jsonl").read_text().splitlines()]
@@ -58,9 +66,9 @@ def test_an_interrupted_run_resumes_with_one_metrics_row_per_epoch(tmp_path, mon
 
 
 def test_cache_key_follows_the_config():
-    a, b = cached_run_dir(_cfg()), cached_run_dir(_cfg())
+    a, b = experiment_dir(_cfg()), experiment_dir(_cfg())
     assert a == b and a.name.startswith("prontoqa-for-s0-")
-    assert cached_run_dir(replace(_cfg(), eval_k=4)) != a
+    assert experiment_dir(replace(_cfg(), eval_k=4)) != a
 
 
 def test_a_corrupt_checkpoint_is_a_one_line_error(tmp_path):

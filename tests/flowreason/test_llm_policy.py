@@ -13,10 +13,10 @@ import torch
 pytest.importorskip("peft")
 
 from tenfold.common.errors import UserError
-from tenfold.flowreason.config import TrainConfig
+from tenfold.flowreason.config import PolicyTrainConfig
 from tenfold.flowreason.game24 import Game24
 from tenfold.flowreason.llm_policy import LLMPolicy, LoraSettings
-from tenfold.flowreason.trainer import Trainer
+from tenfold.flowreason.trainer import PolicyTrainer
 from tenfold.lm.scoring import continuation_log_probs_reference
 from tenfold.lm.tokenization import char_tokenizer
 from tenfold.lm.zoo import ModelSpec, build_model
@@ -31,16 +31,18 @@ def _policy(seed: int = 0, lora: LoraSettings | None = TINY_LORA) -> LLMPolicy:
     env = Game24()
     texts = [env.prompt(p, env.initial(p)) for p in PUZZLES] + ["0123456789+-*/=() \n:()"]
     tok = char_tokenizer(texts)
-    model = build_model(ModelSpec("llama", d_model=32, n_layer=2, n_head=4, n_kv_head=2, dropout=0.0), len(tok), 0,
-                        seed=seed)  # fmt: skip
+    model = build_model(
+        ModelSpec("llama", d_model=32, n_layer=2, n_head=4, n_kv_head=2, dropout=0.0), len(tok), 0, seed=seed
+    )
     torch.manual_seed(seed)
     return LLMPolicy(env, model, tok, lora)
 
 
-def _cfg(**kw) -> TrainConfig:
-    base = dict(task="game24", method="for", policy="llm", epochs=2, n_samples=2, ls_proposals=2, lr=3e-3,
-                checkpoint_every=1)  # fmt: skip
-    return TrainConfig(**{**base, **kw})
+def _cfg(**kw) -> PolicyTrainConfig:
+    base = dict(
+        task="game24", method="for", policy="llm", epochs=2, n_samples=2, ls_proposals=2, lr=3e-3, checkpoint_every=1
+    )
+    return PolicyTrainConfig(**{**base, **kw})
 
 
 def test_scores_are_sequence_log_probs_of_the_action_text():
@@ -71,7 +73,7 @@ def test_a_fresh_adapter_is_the_prior_and_training_moves_only_adapter_and_flow_h
     with torch.no_grad():
         before = prior.logits(p, s0, acts)
     torch.testing.assert_close(base_view.logits(p, s0, acts), before)  # LoRA's B = 0 at the start
-    trainer = Trainer(env, PUZZLES, _cfg(), prior)
+    trainer = PolicyTrainer(env, PUZZLES, _cfg(), prior)
     names_before = {n: t.clone() for n, t in trainer.policy.named_parameters()}
     state = trainer.fit()
     assert all(torch.isfinite(torch.tensor(h["loss"])) for h in state.history)
@@ -101,15 +103,15 @@ def test_pickles_small_and_resumes_exactly(tmp_path):
     with torch.no_grad():
         torch.testing.assert_close(back.logits(p, s0, env.actions(p, s0)), pol.logits(p, s0, env.actions(p, s0)))
 
-    straight = Trainer(env, PUZZLES, _cfg(epochs=3), pol).fit(tmp_path / "a.pt")
+    straight = PolicyTrainer(env, PUZZLES, _cfg(epochs=3), pol).fit(tmp_path / "a.pt")
 
     def interrupt(step, **_):
         if step == 2:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        Trainer(env, PUZZLES, _cfg(epochs=3), pol).fit(tmp_path / "b.pt", log=interrupt)
-    resumed = Trainer(env, PUZZLES, _cfg(epochs=3), pol).fit(tmp_path / "b.pt")
+        PolicyTrainer(env, PUZZLES, _cfg(epochs=3), pol).fit(tmp_path / "b.pt", log=interrupt)
+    resumed = PolicyTrainer(env, PUZZLES, _cfg(epochs=3), pol).fit(tmp_path / "b.pt")
     assert [h["loss"] for h in resumed.history] == [h["loss"] for h in straight.history]
     for (name, a), (_, b) in zip(straight.policy.named_parameters(), resumed.policy.named_parameters(), strict=True):
         assert torch.equal(a, b), name
@@ -126,7 +128,7 @@ def test_bad_input():
     with pytest.raises(UserError, match="LoRA target modules"):
         LLMPolicy(Game24(), model, pol.tokenizer, LoraSettings(targets=("q_proj",)))
     with pytest.raises(UserError, match="unknown policy"):
-        TrainConfig(policy="gpt").validate()
+        PolicyTrainConfig(policy="gpt").validate()
 
 
 def test_sampling_uses_the_policy_distribution():

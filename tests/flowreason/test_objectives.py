@@ -19,8 +19,9 @@ def test_vargrad_equals_tb_at_the_batch_log_partition():
     log_pf, log_r, log_pb = torch.randn(7, generator=g), torch.randn(7, generator=g) * 3, torch.randn(7, generator=g)
     log_z = -(log_pf - log_r - log_pb).mean()
     assert vargrad_log_z(log_pf, log_r, log_pb) == pytest.approx(float(log_z), abs=1e-6)
-    assert float(vargrad_loss(log_pf, log_r, log_pb)) == pytest.approx(float(tb_loss(log_pf, log_r, log_z, log_pb)),
-                                                                      abs=1e-6)  # fmt: skip
+    assert float(vargrad_loss(log_pf, log_r, log_pb)) == pytest.approx(
+        float(tb_loss(log_pf, log_r, log_z, log_pb)), abs=1e-6
+    )
     # with P_B = 1 as in the official code
     log_z0 = -(log_pf - log_r).mean()
     assert float(vargrad_loss(log_pf, log_r)) == pytest.approx(float(tb_loss(log_pf, log_r, log_z0)), abs=1e-6)
@@ -37,8 +38,12 @@ def _traj_terms(env, beta_policy: float):
         log_pf.append(lp)
         log_pb.append(uniform_log_pb([env.n_parents(None, s) for s in t.states[1:]]))
         log_r.append(t.log_reward)
-    return trajs, torch.tensor(log_pf, dtype=torch.float64), torch.tensor(log_pb, dtype=torch.float64), \
-        torch.tensor(log_r, dtype=torch.float64)  # fmt: skip
+    return (
+        trajs,
+        torch.tensor(log_pf, dtype=torch.float64),
+        torch.tensor(log_pb, dtype=torch.float64),
+        torch.tensor(log_r, dtype=torch.float64),
+    )
 
 
 def test_tb_is_zero_at_the_flow_policy_of_a_dag_and_its_terminal_law_is_r_over_z():

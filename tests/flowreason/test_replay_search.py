@@ -138,18 +138,18 @@ def test_policy_completions_take_epsilon_uniform_steps():
 def test_cosine_learning_rate_schedule():
     import torch
 
-    from tenfold.flowreason.config import TrainConfig
-    from tenfold.flowreason.trainer import Trainer
+    from tenfold.flowreason.config import PolicyTrainConfig
+    from tenfold.flowreason.trainer import PolicyTrainer
 
     class Dummy(torch.nn.Module):
         def __init__(self):
             super().__init__()
             self.w = torch.nn.Parameter(torch.zeros(1))
 
-    cfg = TrainConfig(lr_min_ratio=0.1, prior_steps=0, ll_weight=0.0)
-    trainer = Trainer(Game24(), [(4, 7, 8, 8)], cfg, Dummy())
+    cfg = PolicyTrainConfig(lr_min_ratio=0.1, prior_steps=0, ll_weight=0.0)
+    trainer = PolicyTrainer(Game24(), [(4, 7, 8, 8)], cfg, Dummy())
     values = [trainer.lr_factor(p / 10) for p in range(11)]
     assert values[0] == 1.0 and values[-1] == pytest.approx(0.1) and values[5] == pytest.approx(0.55)
     assert all(a > b for a, b in itertools.pairwise(values))
-    flat = Trainer(Game24(), [(4, 7, 8, 8)], TrainConfig(lr_schedule="constant", ll_weight=0.0), Dummy())
+    flat = PolicyTrainer(Game24(), [(4, 7, 8, 8)], PolicyTrainConfig(lr_schedule="constant", ll_weight=0.0), Dummy())
     assert {flat.lr_factor(p / 10) for p in range(11)} == {1.0}

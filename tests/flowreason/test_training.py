@@ -11,10 +11,10 @@ from dataclasses import replace
 import pytest
 import torch
 
-from tenfold.flowreason.config import TrainConfig
+from tenfold.flowreason.config import PolicyTrainConfig
 from tenfold.flowreason.policy import TabularPolicy
 from tenfold.flowreason.sampling import rollouts
-from tenfold.flowreason.trainer import Trainer
+from tenfold.flowreason.trainer import PolicyTrainer
 
 from .toy_dag import ChooseSubset
 
@@ -53,18 +53,33 @@ def _exact_terminal_law(env, policy):
 
 def test_tb_with_the_uniform_backward_policy_learns_r_over_z_on_a_dag():
     env = ChooseSubset(n=4, m=3)
-    cfg = TrainConfig(task="game24", method="tb", objective="tb", backward="uniform", policy="tabular", epochs=300,
-                      lr_schedule="constant",
-                      n_samples=8, lr=0.05, logz_lr=0.1, beta_start=1.0, beta_end=1.0, ll_weight=0.0,
-                      epsilon_start=0.2, epsilon_end=0.2, temperature_start=1.0, temperature_end=1.0)  # fmt: skip
-    trainer = Trainer(env, [None], cfg, TabularPolicy(env))
+    cfg = PolicyTrainConfig(
+        task="game24",
+        method="tb",
+        objective="tb",
+        backward="uniform",
+        policy="tabular",
+        epochs=300,
+        lr_schedule="constant",
+        n_samples=8,
+        lr=0.05,
+        logz_lr=0.1,
+        beta_start=1.0,
+        beta_end=1.0,
+        ll_weight=0.0,
+        epsilon_start=0.2,
+        epsilon_end=0.2,
+        temperature_start=1.0,
+        temperature_end=1.0,
+    )
+    trainer = PolicyTrainer(env, [None], cfg, TabularPolicy(env))
     trainer.fit()
     law = _exact_terminal_law(env, trainer.policy)
     z = sum(env.rewards.values())
     l1 = sum(abs(law[s] - r / z) for s, r in env.rewards.items())
     assert l1 < 0.05, l1
     # with P_B = 1 (the tree view) the same training over-weights sets reachable along more orders: ∝ k! R, not R
-    tree = Trainer(env, [None], replace(cfg, backward="tree"), TabularPolicy(env))
+    tree = PolicyTrainer(env, [None], replace(cfg, backward="tree"), TabularPolicy(env))
     tree.fit()
     law_tree = _exact_terminal_law(env, tree.policy)
     zk = sum(math.factorial(len(s)) * r for s, r in env.rewards.items())
@@ -72,9 +87,18 @@ def test_tb_with_the_uniform_backward_policy_learns_r_over_z_on_a_dag():
     assert sum(abs(law_tree[s] - r / z) for s, r in env.rewards.items()) > 0.2
 
 
-def _tiny(method: str, epochs: int) -> TrainConfig:
-    return TrainConfig(task="game24", method=method, epochs=epochs, checkpoint_every=2, prior_steps=3, d_model=16,
-                       n_layers=1, ls_proposals=4, n_samples=3)  # fmt: skip
+def _tiny(method: str, epochs: int) -> PolicyTrainConfig:
+    return PolicyTrainConfig(
+        task="game24",
+        method=method,
+        epochs=epochs,
+        checkpoint_every=2,
+        prior_steps=3,
+        d_model=16,
+        n_layers=1,
+        ls_proposals=4,
+        n_samples=3,
+    )
 
 
 def test_every_method_runs_and_counts_the_samples_it_draws():
@@ -85,7 +109,7 @@ def test_every_method_runs_and_counts_the_samples_it_draws():
     prior = train_prior(env, problems, _tiny("for", 1))
     expected = {"for": None, "tb": 2 * 2 * 3, "reinforce": 2 * 2 * 3, "ppo": 2 * 2 * 3, "sft": 0}
     for method, samples in expected.items():
-        trainer = Trainer(env, problems, _tiny(method, 2), prior)
+        trainer = PolicyTrainer(env, problems, _tiny(method, 2), prior)
         state = trainer.fit()
         assert len(state.history) == 2 and all(math.isfinite(h["loss"]) for h in state.history)
         # the cosine schedule set both parameter groups' rates for the last epoch (progress 1/2)
@@ -106,15 +130,15 @@ def test_a_resumed_run_equals_an_uninterrupted_one(tmp_path):
     env = make_env("game24")
     problems = [(4, 7, 8, 8), (1, 5, 5, 5)]
     prior = train_prior(env, problems, _tiny("for", 1))
-    straight = Trainer(env, problems, _tiny("for", 4), prior).fit(tmp_path / "a.pt")
+    straight = PolicyTrainer(env, problems, _tiny("for", 4), prior).fit(tmp_path / "a.pt")
 
     def interrupt(step, **_):
         if step == 3:  # after the epoch-2 checkpoint, during epoch 3
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        Trainer(env, problems, _tiny("for", 4), prior).fit(tmp_path / "b.pt", log=interrupt)
-    resumed = Trainer(env, problems, _tiny("for", 4), prior).fit(tmp_path / "b.pt")
+        PolicyTrainer(env, problems, _tiny("for", 4), prior).fit(tmp_path / "b.pt", log=interrupt)
+    resumed = PolicyTrainer(env, problems, _tiny("for", 4), prior).fit(tmp_path / "b.pt")
     assert resumed.epoch == straight.epoch == 4 and resumed.samples == straight.samples
     assert [h["loss"] for h in resumed.history] == [h["loss"] for h in straight.history]
     for (name, a), (_, b) in zip(

@@ -9,8 +9,8 @@ import torch
 
 from tenfold.latim.api import explain
 from tenfold.latim.baselines import functional_forward
+from tenfold.latim.layers import blocks, trace
 from tenfold.latim.mixers import internals, reference_output
-from tenfold.latim.model import blocks, trace
 
 from .test_decompose import _ids, tiny
 

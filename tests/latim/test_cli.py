@@ -34,8 +34,21 @@ def test_explain_writes_heatmaps_and_the_hover_view(cli, tmp_path):
     assert (out / "layer0.png").exists() and (out / "layer1.png").exists()
     page = (out / "index.html").read_text()
     assert "const DATA=" in page and "onmouseenter" in page and "http" not in page.split("<script>")[1]
-    one = cli("latim", "explain", "--model", model, "--text", "a mat", "--layer", "-1", "--method", "mamba-lrp",
-              "--out", tmp_path / "lrp", check=True)  # fmt: skip
+    one = cli(
+        "latim",
+        "explain",
+        "--model",
+        model,
+        "--text",
+        "a mat",
+        "--layer",
+        "-1",
+        "--method",
+        "mamba-lrp",
+        "--out",
+        tmp_path / "lrp",
+        check=True,
+    )
     assert one.returncode == 0 and (tmp_path / "lrp" / "layer1.png").exists()
     assert_one_line_error(cli("latim", "explain", "--model", model, "--text", "cat", "--layer", "7"), "out of range")
     assert_one_line_error(cli("latim", "explain", "--model", model, "--text", "  "), "text is empty")
@@ -53,7 +66,7 @@ def test_explain_writes_heatmaps_and_the_hover_view(cli, tmp_path):
 def test_explain_reads_a_mamba_ssm_checkpoint(cli, tmp_path):
     """A checkpoint in the mamba_ssm layout (as state-spaces/mamba-130m ships) with a tokenizer beside it."""
     from tenfold.lm.loading import load_local
-    from tenfold.lm.mamba_ssm import save_mamba_ssm
+    from tenfold.lm.mamba_ssm_format import save_mamba_ssm
 
     hf = _save_tiny(tmp_path / "hf", "mamba")
     model, tok = load_local(hf)
@@ -72,13 +85,42 @@ def test_explain_reads_a_mamba_ssm_checkpoint(cli, tmp_path):
 
 @pytest.mark.smoke
 def test_eval_and_train_task(cli):
-    out = cli("latim", "eval", "--task", "translate", "--arch", "mamba2", "--preset", "test", "--examples", "6",
-              "--method", "latim-alti", "--method", "hidden-attention", "--json", check=True).stdout  # fmt: skip
+    out = cli(
+        "latim",
+        "eval",
+        "--task",
+        "translate",
+        "--arch",
+        "mamba2",
+        "--preset",
+        "test",
+        "--examples",
+        "6",
+        "--method",
+        "latim-alti",
+        "--method",
+        "hidden-attention",
+        "--json",
+        check=True,
+    ).stdout
     res = json.loads(out[out.index("{") :])
     assert set(res["methods"]) == {"latim-alti", "hidden-attention"} and "aer" in res["methods"]["latim-alti"]
     assert 0 <= res["accuracy"] <= 1 and 0 <= res["causal"]["auc"] <= 100 and res["causal"]["strings"] == 6
-    control = cli("latim", "eval", "--task", "copy-fixed", "--preset", "test", "--examples", "4", "--causal", "0",
-                  "--method", "latim-l2", check=True).stdout  # fmt: skip
+    control = cli(
+        "latim",
+        "eval",
+        "--task",
+        "copy-fixed",
+        "--preset",
+        "test",
+        "--examples",
+        "4",
+        "--causal",
+        "0",
+        "--method",
+        "latim-l2",
+        check=True,
+    ).stdout
     assert "copy-fixed / mamba" in control and "latim-l2" in control and "causal" not in control
     trained = cli("latim", "train-task", "--task", "recall", "--arch", "mamba", "--preset", "test", check=True)
     assert "accuracy" in trained.stdout
@@ -87,14 +129,16 @@ def test_eval_and_train_task(cli):
 
 
 @pytest.mark.smoke
-def test_reproduce_test_preset(cli, tmp_path):
-    out = tmp_path / "report"
-    cli("reproduce", "latim", "--preset", "test", "--out", out, check=True)
-    (run_dir,) = (out / "latim").glob("latim__test__seed0__*")
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert summary["exact"]["holds"] is True
-    assert summary["exactness"]["float64_vs_recurrence"] < 1e-10
-    assert set(summary["table"]) == {"copy", "copy-fixed", "recall", "translate", "retrieve"}
-    assert "retrieval accuracy" in summary["retrieve"]["ours"] and summary["retrieve"]["holds"] is None
+def test_reproduce_test_preset(test_reproductions):
+    from tenfold.common.reproduce import load_reproduction
+
+    rep = load_reproduction(test_reproductions, "latim")
+    assert rep.result("exact").holds is True
+    assert rep.result("exact").values["float64_vs_recurrence"] < 1e-10
+    run_dir = rep.run_dirs[0]
+    assert set(json.loads((run_dir / "table.json").read_text())) == {"copy", "copy-fixed", "recall", "translate",
+                                                                     "retrieve"}
+    assert "retrieval accuracy" in rep.result("retrieve").ours and rep.result("retrieve").holds is None
+    assert rep.result("copy_control").holds in (True, False)  # judged, per model, against its causal AUC
     assert (run_dir / "top1_by_method.png").exists() and (run_dir / "copy_example.png").exists()
-    assert "(in progress)" in (out / "report.md").read_text()
+    assert "(in progress)" not in (test_reproductions / "report.md").read_text()

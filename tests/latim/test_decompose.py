@@ -9,9 +9,9 @@ import torch
 
 from tenfold.latim.api import contributions, explain
 from tenfold.latim.decompose import blocks
+from tenfold.latim.layers import blocks as layers_of
+from tenfold.latim.layers import trace
 from tenfold.latim.mixers import internals, reference_output
-from tenfold.latim.model import blocks as layers_of
-from tenfold.latim.model import trace
 from tenfold.lm.zoo import ModelSpec, build_model
 
 VOCAB = 23
@@ -123,8 +123,9 @@ def test_padding_does_not_change_real_tokens_scores():
             assert b[..., 4:, :4].abs().max() == 0  # padding is never a source
 
 
-@pytest.mark.parametrize("method", ["latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "hidden-attention",
-                                    "latim-alti-rollout"])  # fmt: skip
+@pytest.mark.parametrize(
+    "method", ["latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "hidden-attention", "latim-alti-rollout"]
+)
 def test_maps_are_row_stochastic_and_lower_triangular(method):
     model = tiny("mamba2", 9, 2)
     maps = explain(model, _ids(9, 2, 15), method=method)

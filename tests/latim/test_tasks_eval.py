@@ -95,9 +95,11 @@ def test_metrics_on_hand_made_maps():
         wrong.append(m)
     assert alignment_error_rate(wrong, tr) == 100.0
     # faithfulness: scores equal to the effects correlate perfectly; AOPC is the cumulative top-k effect
-    effects = [torch.rand(len(e.rows), len(e.ids)) * torch.tril(torch.ones(len(e.rows), len(e.ids)),
-                                                               diagonal=len(e.ids) - len(e.rows))
-               for e in exs]  # fmt: skip
+    effects = [
+        torch.rand(len(e.rows), len(e.ids))
+        * torch.tril(torch.ones(len(e.rows), len(e.ids)), diagonal=len(e.ids) - len(e.rows))
+        for e in exs
+    ]
     maps = []
     for e, eff in zip(exs, effects, strict=True):
         m = torch.zeros(len(e.ids), len(e.ids))
@@ -131,12 +133,16 @@ def test_task_training_learns_and_resumes_exactly(tmp_path):
     from dataclasses import replace
 
     from tenfold.latim.train import ModelConfig, TaskTrainConfig, TaskTrainer, accuracy, build
-    from tenfold.lm.trainer import TrainConfig
+    from tenfold.lm.trainer import OptimConfig
 
-    cfg = TaskTrainConfig(task=TaskSpec("copy", symbols=4, min_len=2, max_len=4),
-                          model=ModelConfig(family="mamba", d_model=16, d_state=4),
-                          optim=TrainConfig(steps=40, batch_size=16, lr=1e-2, warmup_steps=5, eval_every=20,
-                                            ckpt_every=20, weight_decay=0.0), val_examples=64)  # fmt: skip
+    cfg = TaskTrainConfig(
+        task=TaskSpec("copy", symbols=4, min_len=2, max_len=4),
+        model=ModelConfig(family="mamba", d_model=16, d_state=4),
+        optim=OptimConfig(
+            steps=40, batch_size=16, lr=1e-2, warmup_steps=5, eval_every=20, ckpt_every=20, weight_decay=0.0
+        ),
+        val_examples=64,
+    )
     straight = build(cfg)
     before = accuracy(straight, collate(dataset(cfg.task, 64, 9)))
     TaskTrainer(straight, cfg, tmp_path / "a").train()

@@ -8,7 +8,7 @@ import torch
 from tenfold.common.rundir import RunDir
 from tenfold.lm.config import make_job
 from tenfold.lm.jobs import ensure_trained
-from tenfold.lm.reproduce import PRESETS, _smollm2_checks
+from tenfold.lm.reproduce import REPRODUCER
 
 pytestmark = pytest.mark.slow
 
@@ -20,11 +20,8 @@ def test_gpt2_tiny_quick_beats_unigram_by_far():
 
 
 def test_smollm2_knows_paris_and_word_order(tmp_path):
-    from tenfold.lm import SYSTEM
-
-    claims = {c.id: c for c in SYSTEM.claims}
-    run = RunDir.create(tmp_path, "lm", "quick", 0, {})
-    paris, order = _smollm2_checks(PRESETS["quick"](), claims, run, seed=0)
+    rep = REPRODUCER.run("quick", tmp_path, only=("smollm2_paris", "smollm2_order"))
+    paris, order = rep.result("smollm2_paris"), rep.result("smollm2_order")
     assert paris.holds, paris.ours
     assert order.holds and min(order.values["gaps"]) > 0, order.ours
 

@@ -21,7 +21,7 @@ def test_job_records_and_refuses_foreign_directories(tmp_path):
     config = json.loads((tmp_path / "run" / "config.json").read_text())
     assert config["preset"] == "test" and config["config"]["train"]["steps"] == 3
     assert train_job(_job(3), tmp_path / "run") == summary  # finished: read back, not retrained
-    with pytest.raises(UserError, match="holds a run with a different config"):
+    with pytest.raises(UserError, match="holds a run of a different config"):
         train_job(_job(4), tmp_path / "run")
 
 

@@ -11,7 +11,7 @@ import torch
 
 from tenfold.common.errors import UserError
 from tenfold.lm.loading import load_local
-from tenfold.lm.mamba_ssm import hf_config, save_mamba_ssm
+from tenfold.lm.mamba_ssm_format import hf_config, save_mamba_ssm
 
 
 def tiny_ssm_model(layer: str, vocab: int = 21):
@@ -20,14 +20,25 @@ def tiny_ssm_model(layer: str, vocab: int = 21):
 
     torch.manual_seed(0)
     if layer == "Mamba1":
-        conf = hf_config({"d_model": 16, "n_layer": 2, "vocab_size": vocab,
-                          "ssm_cfg": {"layer": "Mamba1", "d_state": 4, "d_conv": 4, "expand": 2}})  # fmt: skip
+        conf = hf_config(
+            {
+                "d_model": 16,
+                "n_layer": 2,
+                "vocab_size": vocab,
+                "ssm_cfg": {"layer": "Mamba1", "d_state": 4, "d_conv": 4, "expand": 2},
+            }
+        )
         assert conf.vocab_size == 24 and conf.time_step_rank == 1 and conf.state_size == 4
         model = tf.MambaForCausalLM(conf)
     else:
-        conf = hf_config({"d_model": 16, "n_layer": 2, "vocab_size": vocab,
-                          "ssm_cfg": {"layer": "Mamba2", "d_state": 8, "headdim": 8, "ngroups": 2,
-                                      "chunk_size": 4}})  # fmt: skip
+        conf = hf_config(
+            {
+                "d_model": 16,
+                "n_layer": 2,
+                "vocab_size": vocab,
+                "ssm_cfg": {"layer": "Mamba2", "d_state": 8, "headdim": 8, "ngroups": 2, "chunk_size": 4},
+            }
+        )
         assert conf.num_heads == 4 and conf.n_groups == 2 and conf.head_dim == 8
         model = tf.Mamba2ForCausalLM(conf)
     with torch.no_grad():  # away from the initialisation, so that a mis-mapped parameter shows

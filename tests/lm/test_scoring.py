@@ -22,8 +22,9 @@ def test_cached_batch_equals_full_forwards(family):
     torch.testing.assert_close(fast, slow, rtol=1e-5, atol=1e-5)
     # gradients through the repeated prompt cache equal those of the full forwards
     g_fast = torch.autograd.grad(fast.sum(), list(model.parameters()), allow_unused=True)
-    g_slow = torch.autograd.grad(continuation_log_probs_reference(model, prompt, conts).sum(),
-                                 list(model.parameters()), allow_unused=True)  # fmt: skip
+    g_slow = torch.autograd.grad(
+        continuation_log_probs_reference(model, prompt, conts).sum(), list(model.parameters()), allow_unused=True
+    )
     for a, b in zip(g_fast, g_slow, strict=True):
         if a is None or b is None:
             assert a is None and b is None

@@ -7,10 +7,10 @@ import pytest
 import torch
 
 from tenfold.common.errors import UserError
-from tenfold.lm.trainer import TrainConfig, Trainer, eval_windows, lr_factor
+from tenfold.lm.trainer import OptimConfig, StreamTrainer, eval_windows, lr_factor
 from tenfold.lm.zoo import ModelSpec, build_model
 
-CFG = TrainConfig(steps=12, batch_size=4, block_size=16, warmup_steps=3, eval_every=4, eval_windows=4, ckpt_every=4)
+CFG = OptimConfig(steps=12, batch_size=4, block_size=16, warmup_steps=3, eval_every=4, eval_windows=4, ckpt_every=4)
 
 
 def _stream(n=2000, vocab=50, seed=0):
@@ -23,7 +23,7 @@ def _stream(n=2000, vocab=50, seed=0):
 def _trainer(tmp_path, cfg=CFG, family="gpt2"):
     spec = ModelSpec(family, d_model=32, n_layer=1, n_head=2, max_len=64)
     model = build_model(spec, 50, 0, seed=cfg.seed)
-    return Trainer(model, _stream(), _stream(400, seed=1), cfg, tmp_path)
+    return StreamTrainer(model, _stream(), _stream(400, seed=1), cfg, tmp_path)
 
 
 def test_lr_schedule_warms_up_then_decays_to_floor():
@@ -50,7 +50,7 @@ def test_eval_windows_cover_the_stream():
 
 
 def test_training_lowers_loss_and_logs(tmp_path):
-    t = _trainer(tmp_path, TrainConfig(**{**CFG.__dict__, "steps": 40, "lr": 1e-2}))
+    t = _trainer(tmp_path, OptimConfig(**{**CFG.__dict__, "steps": 40, "lr": 1e-2}))
     final = t.train()
     rows = t.run.metrics()
     assert [r["step"] for r in rows] == list(range(1, 41))
@@ -90,4 +90,4 @@ def test_corrupt_checkpoint_is_a_user_error(tmp_path):
 
 def test_config_validation():
     with pytest.raises(ValueError, match="steps must be >= 1"):
-        TrainConfig(steps=0)
+        OptimConfig(steps=0)

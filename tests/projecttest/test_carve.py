@@ -40,9 +40,14 @@ def wheel(tmp_path, monkeypatch):
 def test_carve_follows_imports_and_rewrites_them(wheel, tmp_path):
     project = carve(CarveSpec("war", "pkg==1.0", "pkg.games.war"), tmp_path / "projects")
     assert set(project.files) == {
-        "__init__.py", "game.py", "rules.py", "pkg_base.py", "pkg_utils/__init__.py", "pkg_utils_helpers.py",
+        "__init__.py",
+        "game.py",
+        "rules.py",
+        "pkg_base.py",
+        "pkg_utils/__init__.py",
+        "pkg_utils_helpers.py",
         "pkg_utils_seeding.py",
-    }  # fmt: skip
+    }
     game = project.read("game.py")
     assert "from war.pkg_utils import deck; from war import pkg_utils_seeding as seeding" in game
     assert "from war.rules import winner" in game and "pkg." not in game

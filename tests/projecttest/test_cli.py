@@ -24,8 +24,22 @@ def test_run_score_report_with_replay(tmp_path, capsys):
     src = tmp_path / "replies.jsonl"
     src.write_text(json.dumps({"project": "calc", "reply": REPLIES["D"]}) + "\n")
     out = tmp_path / "run"
-    assert call("run", "--generator", "replay", "--source", src, "--project-dir", toy.root,
-                "--scenarios", "vanilla,manual", "--out-dir", out) == 0  # fmt: skip
+    assert (
+        call(
+            "run",
+            "--generator",
+            "replay",
+            "--source",
+            src,
+            "--project-dir",
+            toy.root,
+            "--scenarios",
+            "vanilla,manual",
+            "--out-dir",
+            out,
+        )
+        == 0
+    )
     assert (out / "config.json").exists() and len((out / "records.jsonl").read_text().splitlines()) == 2
     capsys.readouterr()
     assert call("score", out, "--json") == 0
@@ -41,8 +55,10 @@ def test_bad_input(tmp_path):
         call("run", "--generator", "replay", "--source", tmp_path, "--lang", "cobol", "--out-dir", tmp_path / "r")
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert call("run", "--generator", "replay", "--source", tmp_path, "--project-dir", empty,
-                "--out-dir", tmp_path / "e") == 0  # fmt: skip
+    assert (
+        call("run", "--generator", "replay", "--source", tmp_path, "--project-dir", empty, "--out-dir", tmp_path / "e")
+        == 0
+    )
     assert "empty project" in (tmp_path / "e" / "records.jsonl").read_text()  # recorded, the sweep goes on
     with pytest.raises(UserError, match="unknown generator"):
         toy = write_toy_project(tmp_path / "p")
@@ -61,20 +77,34 @@ def test_cli_subprocess(cli, tmp_path):
     toy = write_toy_project(tmp_path / "projects")
     src = tmp_path / "replies.jsonl"
     src.write_text(json.dumps({"project": "calc", "reply": REPLIES["C"]}) + "\n")
-    out = cli("projecttest", "run", "--generator", "replay", "--source", src, "--project-dir", toy.root,
-              "--scenarios", "vanilla", "--out-dir", tmp_path / "run", check=True).stdout  # fmt: skip
+    out = cli(
+        "projecttest",
+        "run",
+        "--generator",
+        "replay",
+        "--source",
+        src,
+        "--project-dir",
+        toy.root,
+        "--scenarios",
+        "vanilla",
+        "--out-dir",
+        tmp_path / "run",
+        check=True,
+    ).stdout
     assert "replay:replies.jsonl on 1 projects" in out
     (row,) = json.loads(cli("projecttest", "score", tmp_path / "run", "--json", check=True).stdout)
     assert row["correctness"] == 0.5 and row["executability"] == 1.0
-    assert_one_line_error(cli("projecttest", "run", "--generator", "replay", "--lang", "cobol", "--out-dir", tmp_path),
-                          "unknown language 'cobol'")  # fmt: skip
+    assert_one_line_error(
+        cli("projecttest", "run", "--generator", "replay", "--lang", "cobol", "--out-dir", tmp_path),
+        "unknown language 'cobol'",
+    )
 
 
 @pytest.mark.smoke
-def test_reproduce_test_preset(cli, tmp_path):
-    out = tmp_path / "report"
-    cli("reproduce", "projecttest", "--preset", "test", "--out", out, check=True)
-    (run_dir,) = (out / "projecttest").glob("projecttest__test__seed0__*")
-    summary = json.loads((run_dir / "summary.json").read_text())
-    assert all(summary[k]["holds"] is True for k in ("metrics", "cascade", "manual_fix", "isolation"))
-    assert "(in progress)" not in (out / "report.md").read_text()  # built: judged like every built system
+def test_reproduce_test_preset(test_reproductions):
+    from tenfold.common.reproduce import load_reproduction
+
+    rep = load_reproduction(test_reproductions, "projecttest")
+    assert all(rep.result(k).holds is True for k in ("metrics", "cascade", "manual_fix", "isolation"))
+    assert "(in progress)" not in (test_reproductions / "report.md").read_text()

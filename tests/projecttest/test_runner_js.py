@@ -47,8 +47,12 @@ def test_coverage_equals_jests_own_summary(shapes, tmp_path):
     for name, text in _configs(modules, 10).items():
         (work / name).write_text(text)
     (work / test.path).write_text(test.text)
-    subprocess.run(["node", str(modules / "jest" / "bin" / "jest.js"), "--config", "jest.config.cjs", "--ci"],
-                   cwd=work, capture_output=True, timeout=120)  # fmt: skip
+    subprocess.run(
+        ["node", str(modules / "jest" / "bin" / "jest.js"), "--config", "jest.config.cjs", "--ci"],
+        cwd=work,
+        capture_output=True,
+        timeout=120,
+    )
     total = json.loads((tmp_path / "coverage" / "coverage-summary.json").read_text())["total"]
     assert ours.line_coverage * 100 == pytest.approx(total["lines"]["pct"], abs=0.01)
     assert ours.branch_coverage * 100 == pytest.approx(total["branches"]["pct"], abs=0.01)

@@ -73,8 +73,21 @@ def test_coverage_equals_coverage_py_report(toy, tmp_path):
     shutil.copytree(toy.root, work)
     (test,) = extract_tests(REPLIES["C"], toy)
     (work / test.path).write_text(test.text)
-    run = [sys.executable, "-m", "coverage", "run", "--branch", "--source=.", f"--omit={TEST_OMIT}", "-m", "pytest",
-           "-q", "-p", "no:cacheprovider", test.path]  # fmt: skip
+    run = [
+        sys.executable,
+        "-m",
+        "coverage",
+        "run",
+        "--branch",
+        "--source=.",
+        f"--omit={TEST_OMIT}",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        test.path,
+    ]
     subprocess.run(run, cwd=work, capture_output=True, timeout=120)
     subprocess.run([sys.executable, "-m", "coverage", "json", "-o", "c.json"], cwd=work, capture_output=True)
     totals = json.loads((work / "c.json").read_text())["totals"]

@@ -24,8 +24,9 @@ def random_positions(n: int, seed: int = 0, plies: int = 8):
     return out
 
 
-@pytest.mark.parametrize("spec", ["random", "zweistein-1ply", "naive-d2", "schwarz-d2", "zweistein-d2",
-                                  "zweistein-mcts50", "zweistein-t20"])  # fmt: skip
+@pytest.mark.parametrize(
+    "spec", ["random", "zweistein-1ply", "naive-d2", "schwarz-d2", "zweistein-d2", "zweistein-mcts50", "zweistein-t20"]
+)
 def test_agents_play_legal_moves_and_leave_the_state_alone(spec):
     bot = make_agent(spec)
     bot.reset(0)

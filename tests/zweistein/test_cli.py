@@ -36,8 +36,9 @@ def test_table_and_tournament(cli, tmp_path):
     data = np.load(tmp_path / "t.npz")
     assert data["pdf"].shape == (15625, 20)
     out = tmp_path / "tour"
-    proc = cli("zweistein", "tournament", "--agents", "zweistein-1ply,random", "--games", "20", "--out-dir", out,
-               check=True)  # fmt: skip
+    proc = cli(
+        "zweistein", "tournament", "--agents", "zweistein-1ply,random", "--games", "20", "--out-dir", out, check=True
+    )
     assert "zweistein-1ply" in proc.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["matches"][0]["games"] == 20 and (out / "win_matrix.png").exists()

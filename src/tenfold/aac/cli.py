@@ -193,7 +193,7 @@ def _adapt(args: argparse.Namespace) -> int:
     from tenfold.aac.adaptation import UsefulnessScorer, select_top
     from tenfold.lm.jobs import texts_hash, train_on_texts
     from tenfold.lm.loading import load_model
-    from tenfold.lm.trainer import TrainConfig
+    from tenfold.lm.trainer import OptimConfig
 
     seed, pool = _read_lines(args.seed_file), _read_lines(args.pool)
     negative = _read_lines(args.negative) if args.negative else pool
@@ -206,7 +206,7 @@ def _adapt(args: argparse.Namespace) -> int:
     model.train()
     # a small selection still trains: blocks of up to 64 tokens, at most half of the selected text
     n_tokens = sum(len(tokenizer(s + "\n")["input_ids"]) for s in chosen)
-    cfg = TrainConfig(
+    cfg = OptimConfig(
         steps=args.steps,
         batch_size=32,
         block_size=max(2, min(64, n_tokens // 2)),

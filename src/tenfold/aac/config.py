@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tenfold.common.config import select_preset
-from tenfold.lm.trainer import TrainConfig
+from tenfold.common.config import check_fields, select_preset
+from tenfold.lm.trainer import OptimConfig
 
 
 @dataclass(frozen=True)
-class AACConfig:
+class ReproConfig:
     """Everything ``tenfold reproduce aac`` trains and measures."""
 
-    pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=400, batch_size=32, block_size=64))
+    pretrain: OptimConfig = field(default_factory=lambda: OptimConfig(steps=400, batch_size=32, block_size=64))
     """subword LM (gpt2-tiny) on general text G."""
-    char_pretrain: TrainConfig = field(default_factory=lambda: TrainConfig(steps=400, batch_size=16, block_size=128))
+    char_pretrain: OptimConfig = field(default_factory=lambda: OptimConfig(steps=400, batch_size=16, block_size=128))
     """character LM (gpt2-tiny, character vocabulary) on G: the same architecture and tokens-per-step budget."""
-    finetune: TrainConfig = field(
-        default_factory=lambda: TrainConfig(
+    finetune: OptimConfig = field(
+        default_factory=lambda: OptimConfig(
             steps=150, batch_size=32, block_size=64, lr=1e-3, warmup_steps=10, eval_every=50, ckpt_every=50
         )
     )
@@ -28,8 +28,6 @@ class AACConfig:
     """sentences selected from the pool for adaptation."""
     ngram_order: int = 7
     """order of the character Kneser–Ney model."""
-    mixture_weight: float = 0.8
-    """weight of the LLM in the LLM + n-gram mixture (the paper's 0.8)."""
     eval_chars: int | None = 800
     """characters of conversational test text scored per predictor (None = all 4,248)."""
     smollm2_chars: int = 120
@@ -43,12 +41,27 @@ class AACConfig:
     smollm2: bool = True
     """include the SmolLM2-135M row."""
 
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=(
+                "head_steps",
+                "selection_size",
+                "ngram_order",
+                "eval_chars",
+                "pruning_chars",
+                "exact_min_ratio",
+                "ks_sentences",
+            ),
+            non_negative=("smollm2_chars",),
+        )
+
 
 PRESETS = {
-    "test": lambda: AACConfig(
-        pretrain=TrainConfig(steps=20, batch_size=8, block_size=32, warmup_steps=5, eval_every=10, ckpt_every=10),
-        char_pretrain=TrainConfig(steps=20, batch_size=8, block_size=32, warmup_steps=5, eval_every=10, ckpt_every=10),
-        finetune=TrainConfig(steps=5, batch_size=8, block_size=32, warmup_steps=2, eval_every=5, ckpt_every=5),
+    "test": lambda: ReproConfig(
+        pretrain=OptimConfig(steps=20, batch_size=8, block_size=32, warmup_steps=5, eval_every=10, ckpt_every=10),
+        char_pretrain=OptimConfig(steps=20, batch_size=8, block_size=32, warmup_steps=5, eval_every=10, ckpt_every=10),
+        finetune=OptimConfig(steps=5, batch_size=8, block_size=32, warmup_steps=2, eval_every=5, ckpt_every=5),
         head_steps=5,
         selection_size=200,
         ngram_order=4,
@@ -58,11 +71,11 @@ PRESETS = {
         ks_sentences=2,
         smollm2=False,
     ),
-    "quick": AACConfig,
-    "paper": lambda: AACConfig(
-        pretrain=TrainConfig(steps=3000, batch_size=32, block_size=128, eval_every=250, ckpt_every=250),
-        char_pretrain=TrainConfig(steps=3000, batch_size=16, block_size=256, eval_every=250, ckpt_every=250),
-        finetune=TrainConfig(steps=600, batch_size=32, block_size=128, lr=5e-4, eval_every=100, ckpt_every=100),
+    "quick": ReproConfig,
+    "paper": lambda: ReproConfig(
+        pretrain=OptimConfig(steps=3000, batch_size=32, block_size=128, eval_every=250, ckpt_every=250),
+        char_pretrain=OptimConfig(steps=3000, batch_size=16, block_size=256, eval_every=250, ckpt_every=250),
+        finetune=OptimConfig(steps=600, batch_size=32, block_size=128, lr=5e-4, eval_every=100, ckpt_every=100),
         head_steps=1000,
         selection_size=3000,
         ngram_order=12,
@@ -75,5 +88,5 @@ PRESETS = {
 }
 
 
-def aac_config(preset: str) -> AACConfig:
+def repro_config(preset: str) -> ReproConfig:
     return select_preset(PRESETS, preset)

@@ -58,6 +58,39 @@ def stable_hash(obj: Any, length: int = 12) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:length]
 
 
+def check_fields(
+    cfg: Any,
+    *,
+    positive: Sequence[str] = (),
+    non_negative: Sequence[str] = (),
+    fractions: Sequence[str] = (),
+    choices: Mapping[str, Any] | None = None,
+) -> None:
+    """Validate fields of a config in its ``__post_init__``: ``positive`` (> 0), ``non_negative`` (≥ 0),
+    ``fractions`` (in [0, 1]) and ``choices`` (field → allowed values). A field set to None is not checked.
+
+    Raises:
+        ValueError: naming the field, the rule and the value (:func:`apply_overrides` shows it as a one-line error).
+    """
+    rules = [
+        (positive, lambda v: v > 0, "> 0"),
+        (non_negative, lambda v: v >= 0, ">= 0"),
+        (fractions, lambda v: 0 <= v <= 1, "in [0, 1]"),
+    ]
+    for names, ok, rule in rules:
+        for name in names:
+            value = getattr(cfg, name)
+            values = value if isinstance(value, tuple | list) else (value,)
+            if any(v is not None and not ok(v) for v in values):
+                raise ValueError(f"{name} must be {rule}, got {value!r}")
+    for name, allowed in (choices or {}).items():
+        value = getattr(cfg, name)
+        values = value if isinstance(value, tuple | list) else (value,)
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            raise ValueError(f"{name} must be one of {', '.join(map(str, allowed))}, got {bad[0]!r}")
+
+
 def select_preset(presets: Mapping[str, Callable[[], C]], name: str) -> C:
     """Build the config of preset ``name`` or raise a one-line :class:`UserError` listing the valid names."""
     if name not in presets:

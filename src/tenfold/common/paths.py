@@ -9,16 +9,20 @@ CACHE_ENV = "TENFOLD_CACHE"
 """Environment variable that overrides the cache directory."""
 
 
-def cache_dir(*parts: str) -> Path:
-    """``$TENFOLD_CACHE/<parts>`` (default: the user's cache dir, e.g. ``~/.cache/tenfold``), created on demand."""
+def cache_root() -> Path:
+    """``$TENFOLD_CACHE`` (default: the user's cache dir, e.g. ``~/.cache/tenfold``); not created here."""
     root = os.environ.get(CACHE_ENV)
     if root:
-        base = Path(root).expanduser()
-    else:
-        from platformdirs import user_cache_dir
+        return Path(root).expanduser()
+    from platformdirs import user_cache_dir
 
-        base = Path(user_cache_dir("tenfold", appauthor=False))
-    path = base.joinpath(*parts)
+    return Path(user_cache_dir("tenfold", appauthor=False))
+
+
+def cache_dir(*parts: str) -> Path:
+    """``$TENFOLD_CACHE/<parts>``, created on demand: for tools tenfold installs for itself (a Node toolchain, a
+    virtual environment); results keyed by what made them go through :mod:`tenfold.common.cache`."""
+    path = cache_root().joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
 

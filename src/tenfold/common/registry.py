@@ -1,16 +1,16 @@
 """Registries: named, swappable parts (models, corpora, tokenizers, …) and the systems of tenfold.
 
-A system registers itself with a :class:`SystemSpec` named ``SYSTEM`` in its package ``__init__`` (kept import-light):
-its paper, the CLI hook, the reproduction entry point and the paper's claims. ``tenfold.systems`` lists the ten
-systems in order, with the papers of the ones not built yet, so that the CLI and the report can show them as such.
+A system describes itself with a :class:`SystemSpec` named ``SYSTEM`` in its package ``__init__`` (kept
+import-light): its paper, status and package. The catalogue of the ten systems, in order, is ``tenfold.systems``.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, Literal, TypeVar
 
@@ -79,103 +79,49 @@ class Paper:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """One headline claim of a paper that a reproduction checks."""
-
-    id: str
-    """short stable identifier, e.g. ``"ppl_below_unigram"``."""
-    text: str
-    """the claim in words."""
-    paper: str
-    """the paper's figure as published (or "qualitative")."""
-    command: str
-    """the command that produces our row."""
-
-
-@dataclass
-class ClaimResult:
-    """Our measurement of one claim."""
-
-    claim: Claim
-    ours: str
-    """our figure, formatted."""
-    holds: bool | None
-    """whether the claim holds at this scale; None when it cannot be judged here."""
-    note: str = ""
-    values: dict[str, Any] = field(default_factory=dict)
-    """the raw numbers behind ``ours``."""
-
-
-@dataclass
-class Reproduction:
-    """What a system's reproduction entry point returns."""
-
-    system: str
-    preset: str
-    seed: int
-    results: list[ClaimResult]
-    run_dirs: list[Path] = field(default_factory=list)
-    plots: list[Path] = field(default_factory=list)
-    seconds: float = 0.0
-    notes: list[str] = field(default_factory=list)
-
-
-ReproduceFn = Callable[..., Reproduction]
-"""``reproduce(preset: str, out_dir: Path, seed: int) -> Reproduction``."""
-
-
-@dataclass(frozen=True)
 class SystemSpec:
-    """A tenfold system (or the shared core) as the CLI and the report see it."""
+    """A tenfold system (or the shared core) as the CLI and the report see it.
+
+    A built system's package (``module``) follows one layout, from which everything else is found: ``cli.py``
+    (``register``: adds its sub-commands), ``claims.py`` (``CLAIMS``) and ``reproduce.py`` (``REPRODUCER``). A
+    planned system has no module yet.
+    """
 
     name: str
     paper: Paper | None
     summary: str
     status: Literal["built", "in progress", "planned", "core"] = "built"
-    cli: str | None = None
-    """``"module:function"``; the function adds the system's sub-commands to an argparse sub-parser."""
-    reproduce: str | None = None
-    """``"module:function"`` of the reproduction entry point (:data:`ReproduceFn`)."""
-    claims: tuple[Claim, ...] = ()
+    module: str | None = None
+    """the package, e.g. ``"tenfold.latim"`` (None while planned)."""
+
+    @property
+    def reproducer(self) -> str | None:
+        """``"module:attribute"`` of the :class:`~tenfold.common.reproduce.Reproducer` (None while planned)."""
+        return f"{self.module}.reproduce:REPRODUCER" if self.module else None
 
     def load_cli(self) -> Callable[[Any], None] | None:
-        return _load(self.cli) if self.cli else None
+        return _load(f"{self.module}.cli:register") if self.module else None
 
-    def load_reproduce(self) -> ReproduceFn | None:
-        return _load(self.reproduce) if self.reproduce else None
+    def load_claims(self) -> tuple[Any, ...]:
+        """The system's claims (:class:`~tenfold.common.claims.Claim`), without importing its heavy modules."""
+        return tuple(_load(f"{self.module}.claims:CLAIMS")) if self.module else ()
+
+    def load_reproducer(self) -> Any:
+        if self.reproducer is None:
+            raise UserError(f"{self.name} is not built yet")
+        return _load(self.reproducer)
+
+    @property
+    def readme(self) -> Path | None:
+        """The system's README (where its paper-vs-ours table lives)."""
+        if not self.module:
+            return None
+        spec = importlib.util.find_spec(self.module)
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        return Path(next(iter(spec.submodule_search_locations))) / "README.md"
 
 
 def _load(target: str) -> Any:
     module, _, attr = target.partition(":")
     return getattr(importlib.import_module(module), attr)
-
-
-def systems(include_core: bool = True) -> list[SystemSpec]:
-    """Every system in the order of ``tenfold.systems.ORDER``: the built ones from their packages, the rest as
-    planned. The shared cores (``tenfold.systems.CORE``) come first when ``include_core``."""
-    from tenfold import systems as catalog
-
-    specs = [_system_spec(name, catalog) for name in catalog.ORDER]
-    if include_core:
-        specs[:0] = [importlib.import_module(f"tenfold.{name}").SYSTEM for name in catalog.CORE]
-    return specs
-
-
-def _system_spec(name: str, catalog: Any) -> SystemSpec:
-    try:
-        module = importlib.import_module(f"tenfold.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"tenfold.{name}":
-            raise
-        return catalog.ROADMAP[name]
-    spec = getattr(module, "SYSTEM", None)
-    return spec if spec is not None else catalog.ROADMAP[name]
-
-
-def get_system(name: str) -> SystemSpec:
-    """The spec of system ``name`` (or ``lm``); a :class:`UserError` listing the names otherwise."""
-    for spec in systems():
-        if spec.name == name:
-            return spec
-    names = ", ".join(s.name for s in systems())
-    raise UserError(f"unknown system '{name}'; known: {names}")

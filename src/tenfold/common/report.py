@@ -13,10 +13,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from tenfold.common.paths import atomic_write_text
 from tenfold.common.plots import png_data_uri
-from tenfold.common.registry import Reproduction, SystemSpec
+from tenfold.common.registry import SystemSpec
 from tenfold.common.tables import html_table, markdown_table
+
+if TYPE_CHECKING:
+    from tenfold.common.reproduce import Reproduction
 
 
 @dataclass
@@ -30,18 +35,16 @@ class ReportEntry:
     """why the system was not run (not built, or not selected)."""
 
 
-def verdict(holds: bool | None) -> str:
-    return {True: "yes", False: "no", None: "n/a"}[holds]
-
-
 def _status(entry: ReportEntry) -> str:
     if entry.error:
         return "failed"
     if entry.reproduction is not None:
-        held = sum(r.holds is True for r in entry.reproduction.results)
-        judged = sum(r.holds is not None for r in entry.reproduction.results)
+        verdicts = list(entry.reproduction.verdicts().values())
+        held, judged = verdicts.count("yes"), verdicts.count("yes") + verdicts.count("no")
         progress = " (in progress)" if entry.spec.status == "in progress" else ""
-        return f"{held}/{judged} claims hold{progress}"
+        failed = f", {verdicts.count('failed')} failed" if "failed" in verdicts else ""
+        cached = " (cached)" if entry.reproduction.cached else ""
+        return f"{held}/{judged} claims hold{failed}{progress}{cached}"
     return entry.skipped or entry.spec.status
 
 
@@ -57,7 +60,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;ma
 table{border-collapse:collapse;margin:.6em 0 1.2em;font-size:.92em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
 th{background:#f3f3f3} code{background:#f6f6f6;padding:0 .2em;font-size:.9em}
-.yes{color:#0a7d20;font-weight:600}.no{color:#b00020;font-weight:600}.na{color:#777}
+.yes{color:#0a7d20;font-weight:600}.no{color:#b00020;font-weight:600}.na,.skipped{color:#777}
 .planned{color:#777}.failed{color:#b00020} img{max-width:48%;margin:.3em;border:1px solid #eee}
 section{border-top:2px solid #ddd;margin-top:2em} .meta{color:#555;font-size:.9em}
 """
@@ -106,22 +109,27 @@ def _html_section(e: ReportEntry, out_dir: Path) -> str:
         if not e.error:
             reason = e.skipped or spec.status
             out.append(f"<p class='planned'>{html.escape(reason.capitalize())}: no numbers are reported.</p>")
-            if spec.claims:
-                rows = [[c.text, c.paper, f"<code>{html.escape(c.command)}</code>"] for c in spec.claims]
-                out.append(html_table(["claim", "paper", "command"], rows, raw_html_columns=(2,)))
+            claims = spec.load_claims()
+            if claims:
+                rows = [
+                    [html.escape(c.statement), html.escape(c.paper), f"<code>{html.escape(c.command)}</code>"]
+                    for c in claims
+                ]
+                out.append(html_table(["claim", "paper", "command"], rows, raw_html_columns=(0, 1, 2)))
         out.append("</section>")
         return "\n".join(out)
     rep = e.reproduction
     rows = []
     for r in rep.results:
-        cls = {True: "yes", False: "no", None: "na"}[r.holds]
+        cls = {"yes": "yes", "no": "no", "failed": "no", "skipped": "skipped"}.get(r.status, "na")
+        detail = r.error or r.note
         rows.append(
             [
-                html.escape(r.claim.text),
+                html.escape(r.claim.statement),
                 html.escape(r.claim.paper),
                 html.escape(r.ours),
-                f"<span class='{cls}'>{verdict(r.holds)}</span>"
-                + (f"<br><small>{html.escape(r.note)}</small>" if r.note else ""),
+                f"<span class='{cls}'>{r.status}</span>"
+                + (f"<br><small>{html.escape(detail)}</small>" if detail else ""),
                 f"<code>{html.escape(r.claim.command)}</code>",
             ]
         )
@@ -135,7 +143,8 @@ def _html_section(e: ReportEntry, out_dir: Path) -> str:
         links = ", ".join(
             f"<a href='{html.escape(_link(Path(p), out_dir))}'>{html.escape(Path(p).name)}</a>" for p in rep.run_dirs
         )
-        out.append(f"<p class='meta'>run directories: {links} · seed {rep.seed} · {rep.seconds:.0f} s</p>")
+        when = "read from the cache; computed in" if rep.cached else "computed in"
+        out.append(f"<p class='meta'>run directories: {links} · seed {rep.seed} · {when} {rep.seconds:.0f} s</p>")
     out.append("</section>")
     return "\n".join(out)
 
@@ -162,16 +171,17 @@ def render_markdown(entries: Sequence[ReportEntry], out_dir: Path, preset: str, 
         if e.reproduction is None:
             lines += [f"{(e.skipped or e.spec.status).capitalize()}: no numbers are reported."]
             continue
+        lines += [f"Status: {_status(e)}", ""]
         rep = e.reproduction
         lines.append(
             markdown_table(
                 ["claim", "paper", "ours", "holds here", "command"],
                 [
                     [
-                        r.claim.text,
+                        r.claim.statement,
                         r.claim.paper,
                         r.ours,
-                        verdict(r.holds) + (f" ({r.note})" if r.note else ""),
+                        r.status + (f" ({r.error or r.note})" if r.error or r.note else ""),
                         f"`{r.claim.command}`",
                     ]
                     for r in rep.results
@@ -189,6 +199,7 @@ def write_report(entries: Sequence[ReportEntry], out_dir: Path, preset: str, sec
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "index.html"
     md_path = out_dir / "report.md"
-    html_path.write_text(render_html(entries, out_dir, preset, seconds))
-    md_path.write_text(render_markdown(entries, out_dir, preset, seconds))
+    # atomically: the report is rewritten after every system, and a kill must leave the previous one readable
+    atomic_write_text(html_path, render_html(entries, out_dir, preset, seconds))
+    atomic_write_text(md_path, render_markdown(entries, out_dir, preset, seconds))
     return html_path, md_path

@@ -55,23 +55,6 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def source_sha256(*packages: str) -> str:
-    """SHA-256 over the ``.py`` files of the given packages (path and bytes, in sorted order): cached results keyed
-    by it are recomputed whenever the code that made them changes."""
-    import importlib.util
-
-    digest = hashlib.sha256()
-    for name in packages:
-        spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
-            raise ValueError(f"'{name}' is not a package")
-        root = Path(next(iter(spec.submodule_search_locations)))
-        for file in sorted(root.rglob("*.py")):
-            digest.update(file.relative_to(root).as_posix().encode())
-            digest.update(file.read_bytes())
-    return digest.hexdigest()
-
-
 def git_commit() -> str | None:
     """The commit of the tenfold checkout (``+dirty`` if it has local changes), or None outside a git tree."""
     here = Path(__file__).resolve().parent
@@ -156,6 +139,27 @@ class RunDir:
         run.write_json("config.json", {"system": system, "preset": preset, "seed": seed, "config": config})
         run.write_env()
         return run
+
+    @staticmethod
+    def check_same_config(path: Path | str, config: Any, hint: str = "choose another --out-dir or delete it") -> None:
+        """Refuse a directory that holds a run of another config (so that a typo in ``--out-dir`` never resumes, or
+        overwrites, someone else's run). A directory without ``config.json`` passes.
+
+        Raises:
+            UserError: naming the directory and ``hint``.
+        """
+        from tenfold.common.config import stable_hash
+        from tenfold.common.errors import UserError
+
+        file = Path(path) / "config.json"
+        if not file.exists():
+            return
+        try:
+            held = json.loads(file.read_text())["config"]
+        except (OSError, ValueError, KeyError, TypeError):
+            raise UserError(f"'{path}' has an unreadable config.json; {hint}") from None
+        if stable_hash(held) != stable_hash(config):
+            raise UserError(f"'{path}' holds a run of a different config; {hint}")
 
     @classmethod
     def open(cls, path: Path | str) -> RunDir:

@@ -106,12 +106,14 @@ def _load_run(run: Path):
     import torch
 
     from tenfold.common.rundir import RunDir
-    from tenfold.flowreason.config import DataConfig, TrainConfig
+    from tenfold.flowreason.config import DataConfig, PolicyTrainConfig
 
     if not (run / "policy.pt").exists():
         raise UserError(f"no trained policy in '{run}' (run `tenfold flowreason train --out-dir {run}` first)")
     config = RunDir.open(run).read_json("config.json")["config"]
-    train = TrainConfig(**{k: v for k, v in config["train"].items() if k in TrainConfig.__dataclass_fields__})
+    train = PolicyTrainConfig(
+        **{k: v for k, v in config["train"].items() if k in PolicyTrainConfig.__dataclass_fields__}
+    )
     data = DataConfig(**{k: v for k, v in config["data"].items() if k in DataConfig.__dataclass_fields__})
     return train, data, torch.load(run / "policy.pt", weights_only=False)
 
@@ -139,18 +141,15 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _default_policy(seed: int):
-    """The FoR policy of the quick preset on Game24, trained once and cached."""
-    from tenfold.common.paths import cache_dir
+    """The FoR policy of the quick preset on Game24 (the reproduction's run of that seed), trained once and cached."""
     from tenfold.flowreason.config import method_config, repro_config
-    from tenfold.flowreason.experiment import ExperimentConfig, run_experiment
+    from tenfold.flowreason.experiment import ExperimentConfig, cached_experiment, is_cached
 
     rc = repro_config("quick")
     cfg = ExperimentConfig(method_config(rc, "game24", "for", seed), rc.data, rc.eval_k)
-    out = cache_dir("flowreason") / f"solve-game24-for-s{seed}"
-    if (out / "policy.pt").exists():
-        return _load_run(out)[2]
-    print("no --run given: training the default FoR policy on Game24 once (cached) ...")
-    return run_experiment(cfg, out, progress=True).policy
+    if not is_cached(cfg):
+        print("no --run given: training the default FoR policy on Game24 once (cached) ...")
+    return _load_run(cached_experiment(cfg, progress=True))[2]
 
 
 def _solve(args: argparse.Namespace) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from tenfold.common.config import select_preset
+from tenfold.common.config import check_fields, select_preset
 from tenfold.common.errors import UserError
 
 TASKS = ("game24", "blocksworld", "prontoqa")
@@ -13,7 +13,7 @@ OBJECTIVES = ("tb", "vargrad", "subtb")
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class PolicyTrainConfig:
     """One training run: a method on a task's training problems."""
 
     task: str = "game24"
@@ -103,7 +103,7 @@ class TrainConfig:
     checkpoint_every: int = 10
     """epochs between checkpoints (a run resumes from its last one)."""
 
-    def validate(self) -> TrainConfig:
+    def validate(self) -> PolicyTrainConfig:
         for name, value, allowed in (
             ("task", self.task, TASKS),
             ("method", self.method, METHODS),
@@ -150,11 +150,13 @@ class DataConfig:
 class ReproConfig:
     """What ``tenfold reproduce flowreason`` runs."""
 
-    train: TrainConfig = field(default_factory=TrainConfig)
+    train: PolicyTrainConfig = field(default_factory=PolicyTrainConfig)
     data: DataConfig = field(default_factory=DataConfig)
     tasks: tuple[str, ...] = TASKS
     methods: tuple[str, ...] = ("for", "tb", "reinforce", "ppo", "sft")
-    seeds: tuple[int, ...] = (0, 1, 2)
+    """methods of the grid (FoR and the baselines; ``tb`` is the ablation)."""
+    n_seeds: int = 3
+    """seeds of the grid and of the exact check: the run's seed and the next ones."""
     eval_k: int = 20
     """samples per problem at evaluation (temperature 1, no ε)."""
     rl_samples: int = 12
@@ -169,7 +171,7 @@ class ReproConfig:
     """Game24 puzzles of the exact-distribution check (FoR trained on each alone; 4 7 8 8 has 8 correct step
     sequences among its 2,060, 2 5 7 9 has 4 among 3,578)."""
     exact_epochs: int = 2500
-    """updates of the exact-distribution check."""
+    """updates of the exact-distribution check (per puzzle and seed)."""
     exact_lr: float = 1.5e-3
     """policy learning rate of the exact check (4 7 8 8, 2,500 updates, seeds 0/1/2: L1 0.009 / 0.026 / 0.017 at
     1.5e-3; 0.019 / 0.12 / 0.039 at the grid's 3e-3, whose larger steps now and then move mass off the correct
@@ -181,13 +183,25 @@ class ReproConfig:
     workers: int | None = None
     """processes for the methods × seeds grid (default: all cores; 1 runs inline)."""
 
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=("n_seeds", "eval_k", "rl_samples", "exact_epochs", "exact_lr", "workers"),
+            non_negative=("n_large", "large_epochs"),
+            choices={"tasks": TASKS, "methods": METHODS},
+        )
+
+    def seeds(self, seed: int) -> tuple[int, ...]:
+        """The seeds of a reproduction run with ``seed``: ``seed, seed + 1, ...``."""
+        return tuple(range(seed, seed + self.n_seeds))
+
 
 PRESETS = {
     "test": lambda: ReproConfig(
-        train=TrainConfig(epochs=2, prior_steps=5, ls_proposals=2, d_model=32, n_layers=1),
+        train=PolicyTrainConfig(epochs=2, prior_steps=5, ls_proposals=2, d_model=32, n_layers=1),
         data=DataConfig(n_train=3, n_test=2),
         methods=("for", "tb", "reinforce", "sft"),
-        seeds=(0,),
+        n_seeds=1,
         eval_k=4,
         rl_samples=4,
         n_large=5,
@@ -196,13 +210,13 @@ PRESETS = {
         exact_epochs=20,
     ),
     "quick": lambda: ReproConfig(
-        train=TrainConfig(epochs=25, ppo_epochs=2),
+        train=PolicyTrainConfig(epochs=25, ppo_epochs=2),
         methods=("for", "reinforce", "ppo", "sft"),
         n_large=200,
         large_epochs=2,
     ),
     "paper": lambda: ReproConfig(
-        train=TrainConfig(epochs=200, prior_steps=1000),
+        train=PolicyTrainConfig(epochs=200, prior_steps=1000),
         data=DataConfig(n_test=100),
         eval_k=20,
         n_large=200,
@@ -217,7 +231,7 @@ def repro_config(preset: str) -> ReproConfig:
     return select_preset(PRESETS, preset)
 
 
-def method_config(cfg: ReproConfig, task: str, method: str, seed: int) -> TrainConfig:
+def method_config(cfg: ReproConfig, task: str, method: str, seed: int) -> PolicyTrainConfig:
     """The training config of one method: reward-maximising baselines get FoR's sample budget per update."""
     n = cfg.rl_samples if method in ("reinforce", "ppo") else cfg.train.n_samples
     return replace(cfg.train, task=task, method=method, seed=seed, n_samples=n).validate()

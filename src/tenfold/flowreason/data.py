@@ -36,8 +36,13 @@ def blocks_split(n_train: int, n_test: int, optimal: int, slack: int, seed: int 
 def pronto_split(n_train: int, n_test: int, cfg: DataConfig) -> tuple[list[Any], list[Any]]:
     from tenfold.flowreason.prontoqa import generate
 
-    problems = generate(cfg.pronto_hops, n_train + n_test, seed=cfg.data_seed, distractors=cfg.pronto_distractors,
-                        bypasses=cfg.pronto_bypasses)  # fmt: skip
+    problems = generate(
+        cfg.pronto_hops,
+        n_train + n_test,
+        seed=cfg.data_seed,
+        distractors=cfg.pronto_distractors,
+        bypasses=cfg.pronto_bypasses,
+    )
     if len(problems) < n_train + n_test:
         raise UserError(f"could only generate {len(problems)} ProntoQA problems; asked for {n_train} + {n_test}")
     return problems[:n_train], problems[n_train:]

@@ -4,7 +4,6 @@ held-out problems; written to a run directory (``config.json``, ``env.json``, ``
 
 from __future__ import annotations
 
-import os
 import random
 import time
 from dataclasses import dataclass
@@ -14,17 +13,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from tenfold.common.config import stable_hash, to_jsonable
-from tenfold.common.errors import UserError
-from tenfold.common.paths import cache_dir
+from tenfold.common.cache import cached, cached_dir, entry_path, lookup
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import seed_everything, torch_threads
-from tenfold.flowreason.config import DataConfig, TrainConfig
+from tenfold.flowreason.config import DataConfig, PolicyTrainConfig
 from tenfold.flowreason.data import split
 from tenfold.flowreason.env import Environment
 from tenfold.flowreason.metrics import ProblemEval, evaluate, summarise
 from tenfold.flowreason.reward import Reward
-from tenfold.flowreason.trainer import Trainer, make_env, train_prior
+from tenfold.flowreason.trainer import PolicyTrainer, make_env, train_prior
 
 
 def prior_problems(task: str, seed: int = 0) -> list[Any]:
@@ -43,7 +40,7 @@ def prior_problems(task: str, seed: int = 0) -> list[Any]:
     return [i for n in (2, 4, 6) for i in generate_instances(n, 40, seed=1000 + seed, slack=2)]
 
 
-def load_prior(env: Environment, cfg: TrainConfig, progress: bool = False) -> nn.Module:
+def load_prior(env: Environment, cfg: PolicyTrainConfig, progress: bool = False) -> nn.Module:
     """The prior policy of ``cfg`` (task, size, steps, seed), trained once and cached (an LLM prior is the
     pretrained LM itself: loaded, not cached)."""
     if cfg.policy == "llm":
@@ -52,23 +49,22 @@ def load_prior(env: Environment, cfg: TrainConfig, progress: bool = False) -> nn
         return _cached_prior(env, cfg, progress)
 
 
-def _cached_prior(env: Environment, cfg: TrainConfig, progress: bool) -> nn.Module:
-    key = stable_hash({k: getattr(cfg, k) for k in ("task", "policy", "d_model", "n_layers", "prior_steps", "seed")})
-    path = cache_dir("flowreason") / f"prior-{cfg.task}-{key}.pt"
-    if path.exists():
-        return torch.load(path, weights_only=False)
-    prior = train_prior(env, prior_problems(cfg.task, cfg.seed), cfg, progress=progress)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")  # two processes may train the same prior at once
-    torch.save(prior, tmp)
-    tmp.replace(path)
-    return prior
+def _cached_prior(env: Environment, cfg: PolicyTrainConfig, progress: bool) -> nn.Module:
+    key = {k: getattr(cfg, k) for k in ("task", "policy", "d_model", "n_layers", "prior_steps", "seed")}
+    return cached(
+        "flowreason-priors",
+        key,
+        lambda: train_prior(env, prior_problems(cfg.task, cfg.seed), cfg, progress=progress),
+        codec="pickle",
+        label=f"{cfg.task}-s{cfg.seed}",
+    )
 
 
 @dataclass(frozen=True)
 class ExperimentConfig:
     """A train command: the method's config, which problems, and the evaluation."""
 
-    train: TrainConfig
+    train: PolicyTrainConfig
     data: DataConfig
     eval_k: int = 20
     """samples per problem at evaluation."""
@@ -85,34 +81,40 @@ class Outcome:
 def _open_run(cfg: ExperimentConfig, out_dir: Path) -> RunDir:
     """The run directory of ``cfg``: created, or reopened if it holds the same config (a different one is an error,
     so that a typo in --out-dir never resumes someone else's run)."""
+    RunDir.check_same_config(out_dir, cfg)
     if not (out_dir / "config.json").exists():
-        out_dir.mkdir(parents=True, exist_ok=True)
         return RunDir.create(out_dir.parent, "flowreason", "custom", cfg.train.seed, cfg, path=out_dir)
-    run = RunDir.open(out_dir)
-    try:
-        held = run.read_json("config.json")["config"]
-    except (ValueError, KeyError):
-        raise UserError(f"'{out_dir}' has an unreadable config.json; choose another --out-dir") from None
-    if held != to_jsonable(cfg):
-        raise UserError(f"'{out_dir}' holds a run of a different config; choose another --out-dir or delete it")
-    return run
+    return RunDir.open(out_dir)
 
 
 def _write_evals(run: RunDir, train: list[ProblemEval], test: list[ProblemEval]) -> None:
-    rows = {name: [{"problem": str(e.problem), "k": e.k, "n_correct": e.n_correct,
-                    "solutions": sorted(list(s) for s in e.solutions)} for e in evals]
-            for name, evals in (("train", train), ("test", test))}  # fmt: skip
+    rows = {
+        name: [
+            {
+                "problem": str(e.problem),
+                "k": e.k,
+                "n_correct": e.n_correct,
+                "solutions": sorted(list(s) for s in e.solutions),
+            }
+            for e in evals
+        ]
+        for name, evals in (("train", train), ("test", test))
+    }
     run.write_json("evals.json", rows)
 
 
 def _read_evals(run: RunDir) -> tuple[list[ProblemEval], list[ProblemEval]]:
     rows = run.read_json("evals.json")
-    back = {name: [ProblemEval(r["problem"], r["k"], r["n_correct"], {tuple(s) for s in r["solutions"]})
-                   for r in rows[name]] for name in ("train", "test")}  # fmt: skip
+    back = {
+        name: [
+            ProblemEval(r["problem"], r["k"], r["n_correct"], {tuple(s) for s in r["solutions"]}) for r in rows[name]
+        ]
+        for name in ("train", "test")
+    }
     return back["train"], back["test"]
 
 
-def threads_for(cfg: TrainConfig) -> int | None:
+def threads_for(cfg: PolicyTrainConfig) -> int | None:
     """Torch threads of a run: one for the small policies (their numbers then do not depend on the machine's core
     count; they gain little from more), all for an LLM policy (None: unchanged)."""
     return None if cfg.policy == "llm" else 1
@@ -136,7 +138,7 @@ def _run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool) -> Out
     train, test = split(tc.task, cfg.data)
     prior = load_prior(env, tc, progress)
     t0 = time.perf_counter()
-    trainer = Trainer(env, train, tc, prior)
+    trainer = PolicyTrainer(env, train, tc, prior)
     checkpoint = out_dir / "checkpoint.pt"
     if checkpoint.exists():
         trainer.load(checkpoint)
@@ -162,14 +164,36 @@ def _run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool) -> Out
     return Outcome(ev_train, ev_test, summary, state.policy)
 
 
-def cached_run_dir(cfg: ExperimentConfig) -> Path:
-    """Where the reproduction keeps the run of ``cfg``: the cache, keyed by the config and by the source of
-    ``tenfold.flowreason`` (a code change retrains), so that a repeated ``tenfold reproduce`` reads finished runs."""
-    from tenfold.common.rundir import source_sha256
+def cached_experiment(cfg: ExperimentConfig, progress: bool = False) -> Path:
+    """The run directory of ``cfg`` in the cache, trained and evaluated first if needed (an interrupted run
+    resumes from its checkpoint). Keyed by the config and the source of ``tenfold.flowreason``: a code change
+    retrains, and a repeated ``tenfold reproduce`` reads finished runs."""
+    return cached_dir(
+        "flowreason-runs",
+        {"config": cfg},
+        lambda out: run_experiment(cfg, out, progress),
+        code=CODE,
+        label=_label(cfg),
+        resume=True,
+    )
 
-    tc = cfg.train
-    key = stable_hash({"config": cfg, "code": source_sha256("tenfold.flowreason")})
-    return cache_dir("flowreason") / "runs" / f"{tc.task}-{tc.method}-s{tc.seed}-{key}"
+
+def experiment_dir(cfg: ExperimentConfig) -> Path:
+    """Where :func:`cached_experiment` keeps the run of ``cfg`` (whether or not it exists yet)."""
+    return entry_path("flowreason-runs", {"config": cfg}, CODE, _label(cfg))
+
+
+def is_cached(cfg: ExperimentConfig) -> bool:
+    """Whether :func:`cached_experiment` would read ``cfg``'s run back instead of training it."""
+    return lookup("flowreason-runs", {"config": cfg}, CODE, _label(cfg)) is not None
+
+
+CODE = ("tenfold.flowreason",)
+"""What a cached run depends on besides its config."""
+
+
+def _label(cfg: ExperimentConfig) -> str:
+    return f"{cfg.train.task}-{cfg.train.method}-s{cfg.train.seed}"
 
 
 def sample_solutions(env: Environment, policy: nn.Module, problem: Any, k: int, seed: int = 0) -> list:

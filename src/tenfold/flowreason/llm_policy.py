@@ -88,8 +88,9 @@ class LLMPolicy(nn.Module):
             targets = [t for t in lora.targets if t in present]
             if not targets:
                 raise UserError(f"none of the LoRA target modules {', '.join(lora.targets)} is in this model")
-            config = LoraConfig(r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout,
-                                target_modules=targets, bias="none")  # fmt: skip
+            config = LoraConfig(
+                r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=targets, bias="none"
+            )
             model = get_peft_model(model, config)
         self.lm = model.eval()
         self.has_adapter = lora is not None
@@ -159,8 +160,15 @@ class LLMPolicy(nn.Module):
         # source (a name or directory, reloaded) or, for a model built in memory, its config and weights; then the
         # adapter settings and the trained weights. Checkpoints of a SmolLM2 policy are therefore megabytes, not 0.5 GB.
         weights = None if self.source else self._base_state
-        payload = {"env": self.env, "tokenizer": self.tokenizer, "lora": self.lora, "source": self.source,
-                   "config": self._base_config, "weights": weights, "trainable": self.trainable_state()}  # fmt: skip
+        payload = {
+            "env": self.env,
+            "tokenizer": self.tokenizer,
+            "lora": self.lora,
+            "source": self.source,
+            "config": self._base_config,
+            "weights": weights,
+            "trainable": self.trainable_state(),
+        }
         return _rebuild, (payload,)
 
     def frozen(self) -> _BasePolicy:

@@ -29,8 +29,15 @@ class ProblemEval:
     """the distinct correct step sequences sampled."""
 
 
-def evaluate(env: Environment, policy: nn.Module, problems: list[Any], k: int, reward: Reward, seed: int = 0,
-             progress: bool = False) -> list[ProblemEval]:  # fmt: skip
+def evaluate(
+    env: Environment,
+    policy: nn.Module,
+    problems: list[Any],
+    k: int,
+    reward: Reward,
+    seed: int = 0,
+    progress: bool = False,
+) -> list[ProblemEval]:
     """``k`` samples per problem at temperature 1 without ε (the same random stream for every method)."""
     from tenfold.common.progress import track
 

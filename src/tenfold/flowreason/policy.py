@@ -43,8 +43,15 @@ class TransformerPolicy(nn.Module):
         max_len: longest context; max_action: longest action text.
     """
 
-    def __init__(self, env: Environment, d_model: int = 64, n_layers: int = 2, n_heads: int = 4, max_len: int = 96,
-                 max_action: int = 24):  # fmt: skip
+    def __init__(
+        self,
+        env: Environment,
+        d_model: int = 64,
+        n_layers: int = 2,
+        n_heads: int = 4,
+        max_len: int = 96,
+        max_action: int = 24,
+    ):
         super().__init__()
         self.env = env
         self.itos = [PAD, CLS, SEP, UNK, *env.vocab()]  # type: ignore[attr-defined]
@@ -57,8 +64,9 @@ class TransformerPolicy(nn.Module):
         self.norm = nn.LayerNorm(d_model)
         self.act_tok = nn.Embedding(len(self.itos), d_model // 2)
         self.act_pos = nn.Parameter(torch.randn(max_action, d_model // 2) * 0.02)
-        self.act_mlp = nn.Sequential(nn.Linear(max_action * (d_model // 2), d_model), nn.GELU(),
-                                     nn.Linear(d_model, d_model))  # fmt: skip
+        self.act_mlp = nn.Sequential(
+            nn.Linear(max_action * (d_model // 2), d_model), nn.GELU(), nn.Linear(d_model, d_model)
+        )
         self.attn = nn.MultiheadAttention(d_model, n_heads, batch_first=True)
         self.score_head = nn.Sequential(nn.Linear(3 * d_model, d_model), nn.GELU(), nn.Linear(d_model, 1))
         self.flow_head = nn.Linear(d_model, 1)
@@ -162,8 +170,9 @@ class TabularPolicy(nn.Module):
         return self.flows(idx)[0, 0]
 
 
-def step_log_probs(policy: nn.Module, env: Environment, trajs: list, temperature: float = 1.0,
-                   raw: bool = False) -> list[torch.Tensor]:  # fmt: skip
+def step_log_probs(
+    policy: nn.Module, env: Environment, trajs: list, temperature: float = 1.0, raw: bool = False
+) -> list[torch.Tensor]:
     """log P_F(a_t | s_{t−1}) of every step of every trajectory, in one batched pass: a [n_i] tensor per trajectory.
 
     ``raw``: the chosen actions' unnormalised scores instead (an LLM policy's sequence log-likelihoods)."""

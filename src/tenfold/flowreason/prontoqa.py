@@ -25,11 +25,58 @@ from dataclasses import dataclass
 from tenfold.common.errors import UserError
 from tenfold.flowreason.env import Trajectory
 
-CATEGORIES = ("wumpus", "yumpus", "zumpus", "dumpus", "rompus", "numpus", "tumpus", "vumpus", "impus", "jompus",
-              "gorpus", "shumpus", "lempus", "sterpus", "grimpus", "lorpus", "brimpus", "lumpus", "frompus",
-              "kempus", "sumpus", "quimpus", "felpus", "hompus", "yompus", "dalpus", "wempus", "borpus")  # fmt: skip
-PROPERTIES = ("bright", "dull", "large", "small", "red", "blue", "hot", "cold", "sour", "sweet", "fast", "slow",
-              "metallic", "wooden", "transparent", "opaque", "kind", "mean", "fruity", "spicy")  # fmt: skip
+CATEGORIES = (
+    "wumpus",
+    "yumpus",
+    "zumpus",
+    "dumpus",
+    "rompus",
+    "numpus",
+    "tumpus",
+    "vumpus",
+    "impus",
+    "jompus",
+    "gorpus",
+    "shumpus",
+    "lempus",
+    "sterpus",
+    "grimpus",
+    "lorpus",
+    "brimpus",
+    "lumpus",
+    "frompus",
+    "kempus",
+    "sumpus",
+    "quimpus",
+    "felpus",
+    "hompus",
+    "yompus",
+    "dalpus",
+    "wempus",
+    "borpus",
+)
+PROPERTIES = (
+    "bright",
+    "dull",
+    "large",
+    "small",
+    "red",
+    "blue",
+    "hot",
+    "cold",
+    "sour",
+    "sweet",
+    "fast",
+    "slow",
+    "metallic",
+    "wooden",
+    "transparent",
+    "opaque",
+    "kind",
+    "mean",
+    "fruity",
+    "spicy",
+)
 ENTITIES = ("Alex", "Max", "Sam", "Rex", "Fae", "Wren", "Polly", "Stella", "Sally")
 
 Rule = tuple[str, str, str]
@@ -66,8 +113,13 @@ class Problem:
 
     def text(self) -> str:
         """The problem as ProntoQA states it."""
-        return " ".join([*(rule_text(r) for r in self.rules), f"{self.entity} is a {self.start}.",
-                         f"True or false: {self.entity} is {self.prop}."])  # fmt: skip
+        return " ".join(
+            [
+                *(rule_text(r) for r in self.rules),
+                f"{self.entity} is a {self.start}.",
+                f"True or false: {self.entity} is {self.prop}.",
+            ]
+        )
 
 
 def generate(hops: int, n: int, seed: int = 0, distractors: int = 6, bypasses: int = 2) -> list[Problem]:
@@ -75,8 +127,10 @@ def generate(hops: int, n: int, seed: int = 0, distractors: int = 6, bypasses: i
     if not 1 <= hops <= 8:
         raise UserError(f"ProntoQA hops must be between 1 and 8, not {hops}")
     if hops + 1 + 2 * distractors + bypasses > len(CATEGORIES) or distractors + 1 > len(PROPERTIES):
-        raise UserError(f"too many ProntoQA categories asked for ({hops} hops, {distractors} distractors, {bypasses} "
-                        f"bypasses; at most {len(CATEGORIES)} category names)")  # fmt: skip
+        raise UserError(
+            f"too many ProntoQA categories asked for ({hops} hops, {distractors} distractors, {bypasses} "
+            f"bypasses; at most {len(CATEGORIES)} category names)"
+        )
     rng = random.Random(seed * 7919 + hops)
     out: list[Problem] = []
     seen: set[tuple] = set()

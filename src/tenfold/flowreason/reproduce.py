@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import math
-import time
+import statistics
 from collections import defaultdict
 from dataclasses import replace
 from pathlib import Path
@@ -12,20 +12,17 @@ from typing import Any
 
 import torch
 
+from tenfold.common.claims import Measured, Skipped
 from tenfold.common.parallel import pmap
 from tenfold.common.progress import track
-from tenfold.common.registry import ClaimResult, Reproduction
-from tenfold.common.rundir import RunDir
+from tenfold.common.reproduce import Context, Reproducer
 from tenfold.common.seeding import seed_everything, torch_threads
 from tenfold.common.stats import mean
-from tenfold.flowreason.config import ReproConfig, TrainConfig, method_config, repro_config
-from tenfold.flowreason.experiment import ExperimentConfig, cached_run_dir, load_prior, run_experiment, threads_for
+from tenfold.flowreason.claims import BASELINES, CLAIMS, ratio
+from tenfold.flowreason.config import PRESETS, PolicyTrainConfig, ReproConfig, method_config
+from tenfold.flowreason.experiment import ExperimentConfig, cached_experiment, load_prior, run_experiment, threads_for
 from tenfold.flowreason.metrics import creativity
 from tenfold.flowreason.trainer import make_env
-
-BASELINES = ("reinforce", "ppo", "sft")
-JUDGED = ("game24", "blocksworld", "prontoqa")
-"""tasks whose held-out diversity claim is judged (all three; a task left out is reported with the same numbers)."""
 
 
 def identities() -> dict[str, float]:
@@ -56,107 +53,170 @@ def identities() -> dict[str, float]:
     }
 
 
-def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/flowreason"), seed: int = 0) -> Reproduction:
-    from tenfold.flowreason import SYSTEM
+REPRODUCER = Reproducer("flowreason", CLAIMS, PRESETS, code=("tenfold.flowreason",))
+
+
+@REPRODUCER.measures("identities")
+def identities_claim(ctx: Context) -> Measured:
+    ids = identities()
+    text = (
+        f"|VarGrad − TB(log Z = −mean(log P_F − log R))| = {ids['vargrad_vs_tb']:.1e}; TB at the flow policy "
+        f"{ids['tb_at_flow']:.1e}; with β = 2: {ids['tb_r2_at_r2']:.1e} at the R² policy, {ids['tb_r1_at_r2']:.3f}"
+        " at the R policy"
+    )
+    return Measured(text, ids)
+
+
+@REPRODUCER.measures("game24_solvable")
+def game24_solvable(ctx: Context) -> Measured:
     from tenfold.flowreason.game24 import solvable_puzzles
 
-    cfg: ReproConfig = repro_config(preset)
-    seed_everything(seed)
-    t0 = time.perf_counter()
-    run = RunDir.create(out_dir, "flowreason", preset, seed, cfg)
-    claims = {c.id: c for c in SYSTEM.claims}
-    results: list[ClaimResult] = []
+    n = len(solvable_puzzles())
+    return Measured(f"{n:,} of 1,820", {"solvable": n})
 
-    ids = identities()
-    ok = ids["vargrad_vs_tb"] < 1e-6 and ids["tb_at_flow"] < 1e-12 and ids["tb_r2_at_r2"] < 1e-12
-    ok = ok and ids["tb_r1_at_r2"] > 1e-3
-    text = (f"|VarGrad − TB(log Z = −mean(log P_F − log R))| = {ids['vargrad_vs_tb']:.1e}; TB at the flow policy "
-            f"{ids['tb_at_flow']:.1e}; with β = 2: {ids['tb_r2_at_r2']:.1e} at the R² policy, {ids['tb_r1_at_r2']:.3f}"
-            " at the R policy")  # fmt: skip
-    results.append(ClaimResult(claims["identities"], text, ok, values=ids))
 
-    n_solvable = len(solvable_puzzles())
-    results.append(ClaimResult(claims["game24_solvable"], f"{n_solvable} of 1,820", n_solvable == 1362))
-
-    # one pool for everything that trains: the exact-distribution puzzles (long, single jobs) go first, then every
-    # task × seed × method of the grid; results come back in job order
-    # priors first (one pool job each; they are cached), so that the training jobs only read them
-    priors = [("prior", replace(cfg.train, task=t, seed=s)) for t in cfg.tasks for s in cfg.seeds]
+def _runs(ctx: Context) -> dict[str, Any]:
+    """Everything that trains, in one pool: the priors first (cached; the training jobs only read them), then the
+    exact-distribution puzzles (long single jobs), every task × seed × method of the grid and the large run. Every
+    training run lives in the cache, keyed by its config and the code: a repeated reproduction reads them back.
+    Results come back in job order."""
+    cfg: ReproConfig = ctx.config
+    seeds = cfg.seeds(ctx.seed)
+    priors = [("prior", replace(cfg.train, task=t, seed=s)) for t in cfg.tasks for s in seeds]
     list(track(pmap(_run_job, priors, cfg.workers), desc="flowreason priors", total=len(priors)))
-    # every training run lives in the cache, keyed by its config and the code: a repeated reproduction reads them
-    exact = [("exact", text, cfg) for text in cfg.exact_puzzles] if "game24" in cfg.tasks else []
-    cells = [(t, s, m) for t in cfg.tasks for s in cfg.seeds for m in cfg.methods]
+    exact = [("exact", text, cfg, s) for text in cfg.exact_puzzles for s in seeds] if "game24" in cfg.tasks else []
+    cells = [(t, s, m) for t in cfg.tasks for s in seeds for m in cfg.methods]
     grid = [_grid_job(ExperimentConfig(method_config(cfg, t, m, s), cfg.data, cfg.eval_k)) for t, s, m in cells]
     large_data = replace(cfg.data, n_train=cfg.n_large)
-    large = [_grid_job(ExperimentConfig(replace(method_config(cfg, "game24", m, cfg.seeds[0]),
-                                                epochs=cfg.large_epochs or cfg.train.epochs),
-                                        large_data, cfg.eval_k))
-             for m in cfg.methods] if cfg.n_large else []  # fmt: skip
+    large = (
+        [
+            _grid_job(
+                ExperimentConfig(
+                    replace(method_config(cfg, "game24", m, seeds[0]), epochs=cfg.large_epochs or cfg.train.epochs),
+                    large_data,
+                    cfg.eval_k,
+                )
+            )
+            for m in cfg.methods
+        ]
+        if cfg.n_large
+        else []
+    )
     jobs = exact + grid + large
-    run.write_json("runs.json", {f"{j[1].train.task}-{j[1].train.method}-s{j[1].train.seed}"
-                                 + ("-large" if j in large else ""): str(j[2]) for j in grid + large})  # fmt: skip
     done = list(track(pmap(_run_job, jobs, cfg.workers), desc="flowreason runs", total=len(jobs)))
     exact_rows, outcomes = done[: len(exact)], done[len(exact) : len(exact) + len(grid)]
-    if large:
-        rows = {job[1].train.method: out[0] for job, out in zip(large, done[-len(large) :], strict=True)}
-        results.append(_large(claims["large"], rows, cfg))
+    for job, out in zip(grid + large, done[len(exact) :], strict=True):
+        ctx.run.log(
+            None,
+            run=f"{job[1].train.task}-{job[1].train.method}-s{job[1].train.seed}" + ("-large" if job in large else ""),
+            seconds=out[0]["train_seconds"],
+        )
+    table = _table(ctx, grid, outcomes, seeds)
+    plot = _plot(table, ctx.run.path / "distinct_vs_accuracy.png")
+    ctx.add_plot(plot)
+    large_rows = {job[1].train.method: out[0] for job, out in zip(large, done[len(done) - len(large) :], strict=True)}
+    return {"table": table, "exact": exact_rows, "large": large_rows, "seeds": seeds}
 
+
+def _table(ctx: Context, grid: list[tuple], outcomes: list[tuple], seeds: tuple[int, ...]) -> dict:
+    """table[task][method] = means over seeds of every train/test metric (per-seed values kept), with creativity
+    (correct solutions no other method found) per problem."""
+    cfg: ReproConfig = ctx.config
     table: dict = {}
-    plots = []
     for task in cfg.tasks:
         per_seed: dict[str, list[dict]] = defaultdict(list)
-        for s in cfg.seeds:
+        for s in seeds:
             evals: dict[str, dict] = {"train": {}, "test": {}}
-            for (_, ec, _), (summary, train_evals, test_evals) in zip(grid, outcomes, strict=True):
+            for (_, ec), (summary, train_evals, test_evals) in zip(grid, outcomes, strict=True):
                 if ec.train.task != task or ec.train.seed != s:
                     continue
                 method = ec.train.method
                 evals["train"][method], evals["test"][method] = train_evals, test_evals
-                row = {"train": summary["train"], "test": summary["test"], "samples": summary["samples"],
-                       "seconds": summary["train_seconds"]}  # fmt: skip
+                row = {
+                    "train": summary["train"],
+                    "test": summary["test"],
+                    "samples": summary["samples"],
+                    "seconds": summary["train_seconds"],
+                }
                 per_seed[method].append(row)
-                run.log(task=task, method=method, seed=s, **{f"train_{k}": v for k, v in row["train"].items()},
-                        **{f"test_{k}": v for k, v in row["test"].items()})  # fmt: skip
+                ctx.run.log(
+                    task=task,
+                    method=method,
+                    seed=s,
+                    **{f"train_{k}": v for k, v in row["train"].items()},
+                    **{f"test_{k}": v for k, v in row["test"].items()},
+                )
             for split, by_method in evals.items():  # correct solutions that no other method found, per problem
                 if all(by_method.values()):
                     for method, c in creativity(by_method).items():
                         per_seed[method][-1][split]["creativity"] = c
         table[task] = {m: _aggregate(rows) for m, rows in per_seed.items()}
-        results.append(_headline(claims[f"diversity_{task}"], task, table[task], cfg))
+    ctx.run.write_json("table.json", table)
+    return table
 
-    with_tb = {task: t for task, t in table.items() if "tb" in t and "for" in t}
-    if with_tb:
-        results.append(_ablation(claims["ablation"], with_tb))
-    if exact_rows:
-        results.append(_exact_claim(claims["exact_target"], exact_rows, cfg))
-    plot = _plot(table, run.path / "distinct_vs_accuracy.png")
-    if plot:
-        plots.append(plot)
-    run.write_summary({"table": table} | {r.claim.id: {"ours": r.ours, "holds": r.holds} for r in results})
-    return Reproduction("flowreason", preset, seed, results, [run.path], plots, time.perf_counter() - t0)
+
+def _diversity_claim(task: str) -> None:
+    @REPRODUCER.measures(f"diversity_{task}")
+    def measure(ctx: Context) -> Measured | Skipped:
+        runs = ctx.once(_runs)
+        if task not in runs["table"]:
+            return Skipped(f"tasks without {task}")
+        return _headline(task, runs["table"][task], len(runs["seeds"]), ctx.config)
+
+
+for _task in ("game24", "blocksworld", "prontoqa"):
+    _diversity_claim(_task)
+
+
+@REPRODUCER.measures("exact_target")
+def exact_target(ctx: Context) -> Measured | Skipped:
+    rows = ctx.once(_runs)["exact"]
+    if not rows:
+        return Skipped("no exact puzzles, or Game24 not among the tasks")
+    return _exact_claim(rows, ctx.config)
+
+
+@REPRODUCER.measures("ablation")
+def ablation(ctx: Context) -> Measured | Skipped:
+    with_tb = {task: t for task, t in ctx.once(_runs)["table"].items() if "tb" in t and "for" in t}
+    if not with_tb:
+        return Skipped("methods without tb (the paper preset runs it)")
+    return _ablation(with_tb)
+
+
+@REPRODUCER.measures("large")
+def large(ctx: Context) -> Measured | Skipped:
+    cfg: ReproConfig = ctx.config
+    runs = ctx.once(_runs)
+    if not runs["large"]:
+        return Skipped("n_large=0 (the paper preset runs 200 problems × 20 epochs)")
+    return _large(runs["large"], cfg, runs["seeds"][0])
 
 
 def _grid_job(ec: ExperimentConfig) -> tuple:
-    return ("grid", ec, cached_run_dir(ec))
+    return ("grid", ec)
 
 
 def _run_job(job: tuple) -> Any:
     """One job in a worker process: a grid cell (its summary and per-problem training evaluations) or an exact
     puzzle (its row)."""
     if job[0] == "exact":
-        return _exact_puzzle(job[1], job[2])
+        return _exact_puzzle(job[1], job[2], job[3])
     if job[0] == "prior":
         load_prior(make_env(job[1].task), job[1])
         return None
-    _, ec, out = job
-    outcome = run_experiment(ec, out)
+    ec = job[1]
+    outcome = run_experiment(ec, cached_experiment(ec))
     return outcome.summary, outcome.train, outcome.test
 
 
 def _aggregate(rows: list[dict]) -> dict:
     """Means over seeds of every train/test metric, with the per-seed values kept."""
-    out: dict = {"seeds": len(rows), "samples": mean([r["samples"] for r in rows]),
-                 "seconds": mean([r["seconds"] for r in rows])}  # fmt: skip
+    out: dict = {
+        "seeds": len(rows),
+        "samples": mean([r["samples"] for r in rows]),
+        "seconds": mean([r["seconds"] for r in rows]),
+    }
     for split in ("train", "test"):
         keys = rows[0][split].keys() if rows[0][split] else []
         out[split] = {k: mean([r[split][k] for r in rows]) for k in keys}
@@ -164,41 +224,40 @@ def _aggregate(rows: list[dict]) -> dict:
     return out
 
 
-def _headline(claim, task: str, table: dict, cfg: ReproConfig) -> ClaimResult:
+def _headline(task: str, table: dict, n_seeds: int, cfg: ReproConfig) -> Measured:
     """Judged on the held-out problems (the paper's protocol: train on ~15, evaluate on test problems); the training
     problems are reported beside them."""
     split = "test" if table["for"].get("test") else "train"
     fr = table["for"][split]
     base = {m: table[m][split] for m in BASELINES if m in table}
-    # a baseline with no correct solution: FoR's lead is unbounded if it has some, and there is none if it has none
-    ratios = {m: fr["distinct_correct"] / b["distinct_correct"] if b["distinct_correct"]
-              else (math.inf if fr["distinct_correct"] else 0.0) for m, b in base.items()}  # fmt: skip
+    ratios = {m: ratio(fr["distinct_correct"], b["distinct_correct"]) for m, b in base.items()}
     gap = 100 * (max(b["sample_accuracy"] for b in base.values()) - fr["sample_accuracy"])
-    holds: bool | None = all(r >= 2 for r in ratios.values()) and gap <= 5
-    if task not in JUDGED:
-        holds = None  # reported with the same numbers, not judged
+    per_seed = {m: table[m][f"{split}_per_seed"]["distinct_correct"] for m in ("for", *base)}
     shown = ", ".join(f"{m} {'∞' if math.isinf(r) else f'{r:.1f}'}×" for m, r in ratios.items())
     cells = "; ".join(_cell(m, table[m][split]) for m in ("for", *base))
     budget = ", ".join(f"{m} {table[m]['samples']:,.0f}" for m in ("for", *base))
-    text = (f"{'held-out' if split == 'test' else 'training'} problems, mean of {len(cfg.seeds)} seeds, distinct "
-            f"correct@{cfg.eval_k} / accuracy per sample / creativity (correct solutions no other method found): "
-            f"{cells} — FoR/baseline ratios {shown}; accuracy gap to the "
-            f"best baseline {gap:+.1f} points; trajectories sampled in training per run: {budget}")  # fmt: skip
+    spread = "; ".join(f"{m} " + " / ".join(f"{x:.2f}" for x in xs) for m, xs in per_seed.items())
+    text = (
+        f"{'held-out' if split == 'test' else 'training'} problems, mean of {n_seeds} seeds, distinct "
+        f"correct@{cfg.eval_k} / accuracy per sample / creativity (correct solutions no other method found): "
+        f"{cells} — FoR/baseline ratios {shown}; accuracy gap to the best baseline {gap:+.1f} points; distinct "
+        f"correct per seed: {spread}; trajectories sampled in training per run: {budget}"
+    )
     if split == "test":
         text += ". Training problems: " + "; ".join(_cell(m, table[m]["train"]) for m in ("for", *base))
-    return ClaimResult(claim, text, holds, values={"ratios": ratios, "gap": gap, "split": split, "table": table})
+    return Measured(text, {"ratios": ratios, "gap": gap, "split": split, "per_seed": per_seed})
 
 
-def _large(claim, rows: dict[str, dict], cfg: ReproConfig) -> ClaimResult:
+def _large(rows: dict[str, dict], cfg: ReproConfig, seed: int) -> Measured:
     epochs = cfg.large_epochs or cfg.train.epochs
     text = (
         f"Game24, {cfg.n_large} training problems × {epochs} epochs ({cfg.n_large * epochs:,} updates), seed "
-        f"{cfg.seeds[0]}; held-out: "
+        f"{seed}; held-out: "
         + "; ".join(_cell(m, s["test"]) for m, s in rows.items())
         + "; training: "
         + "; ".join(_cell(m, s["train"]) for m, s in rows.items())
     )
-    return ClaimResult(claim, text, None, values=rows)
+    return Measured(text, rows)
 
 
 def _cell(method: str, m: dict) -> str:
@@ -206,7 +265,7 @@ def _cell(method: str, m: dict) -> str:
     return text + (f" / creativity {m['creativity']:.2f}" if "creativity" in m else "")
 
 
-def _ablation(claim, tables: dict[str, dict]) -> ClaimResult:
+def _ablation(tables: dict[str, dict]) -> Measured:
     """TB without replay and local search beside FoR, per task, held-out and training problems."""
     parts, values = [], {}
     for task, table in tables.items():
@@ -214,55 +273,92 @@ def _ablation(claim, tables: dict[str, dict]) -> ClaimResult:
         for split in ("test", "train"):
             if table["for"].get(split):
                 fr, tb = table["for"][split], table["tb"][split]
-                cells.append(f"{'held-out' if split == 'test' else 'training'} FoR {fr['distinct_correct']:.2f} / "
-                             f"{100 * fr['sample_accuracy']:.1f}% vs TB alone {tb['distinct_correct']:.2f} / "
-                             f"{100 * tb['sample_accuracy']:.1f}%")  # fmt: skip
+                cells.append(
+                    f"{'held-out' if split == 'test' else 'training'} FoR {fr['distinct_correct']:.2f} / "
+                    f"{100 * fr['sample_accuracy']:.1f}% vs TB alone {tb['distinct_correct']:.2f} / "
+                    f"{100 * tb['sample_accuracy']:.1f}%"
+                )
         parts.append(f"{task}: " + ", ".join(cells))
         values[task] = {"for": table["for"], "tb": table["tb"]}
-    return ClaimResult(claim, "; ".join(parts) + " (distinct correct / accuracy per sample)", None, values=values)
+    return Measured("; ".join(parts) + " (distinct correct / accuracy per sample)", values)
 
 
-def _exact_puzzle(text: str, cfg: ReproConfig) -> dict:
+def _exact_puzzle(text: str, cfg: ReproConfig, seed: int) -> dict:
     """FoR trained on one enumerable Game24 puzzle alone: the L1 distance of its exact law to R^β / Z before/after
-    (the trained state is cached like the grid's runs)."""
-    env = make_env("game24")
-    tc = replace(cfg.train, task="game24", method="for", epochs=cfg.exact_epochs, checkpoint_every=500,
-                 lr=cfg.exact_lr, ls_completion=cfg.exact_ls_completion)  # fmt: skip
-    with torch_threads(threads_for(tc)):
-        return _exact_run(text, tc, env)
+    (cached like the grid's runs; an interrupted one resumes from its checkpoint)."""
+    import json
+
+    from tenfold.common.cache import cached_dir
+
+    tc = replace(
+        cfg.train,
+        task="game24",
+        method="for",
+        seed=seed,
+        epochs=cfg.exact_epochs,
+        checkpoint_every=500,
+        lr=cfg.exact_lr,
+        ls_completion=cfg.exact_ls_completion,
+    )
+
+    def build(out: Path) -> None:
+        with torch_threads(threads_for(tc)):
+            row = _exact_run(text, tc, make_env("game24"), out / "checkpoint.pt")
+        (out / "result.json").write_text(json.dumps(row))
+
+    path = cached_dir(
+        "flowreason-exact",
+        {"config": tc, "puzzle": text},
+        build,
+        code=("tenfold.flowreason",),
+        label=f"{text.replace(' ', '-')}-s{seed}",
+        resume=True,
+    )
+    return json.loads((path / "result.json").read_text())
 
 
-def _exact_run(text: str, tc: TrainConfig, env: Any) -> dict:
-    from tenfold.common.config import stable_hash
-    from tenfold.common.paths import cache_dir
-    from tenfold.common.rundir import source_sha256
+def _exact_run(text: str, tc: PolicyTrainConfig, env: Any, checkpoint: Path) -> dict:
     from tenfold.flowreason.game24 import parse_puzzle
     from tenfold.flowreason.sampling import exact_distribution, target_l1
-    from tenfold.flowreason.trainer import Trainer
+    from tenfold.flowreason.trainer import PolicyTrainer
 
     seed_everything(tc.seed)
     p = parse_puzzle(text)
-    trainer = Trainer(env, [p], tc, load_prior(env, tc))
+    trainer = PolicyTrainer(env, [p], tc, load_prior(env, tc))
     before = exact_distribution(env, trainer.policy, p, trainer.reward)
-    key = stable_hash({"config": tc, "puzzle": p, "code": source_sha256("tenfold.flowreason")})
-    state = trainer.fit(cache_dir("flowreason") / "exact" / f"{'-'.join(map(str, p))}-{key}.pt")
+    state = trainer.fit(checkpoint)
     after = exact_distribution(env, state.policy, p, trainer.reward)
-    return {"puzzle": text, "trajectories": len(after), "correct": sum(t.correct for t, _ in after),
-            "before": target_l1(before, tc.beta_end), "after": target_l1(after, tc.beta_end),
-            "mass_correct": sum(q for t, q in after if t.correct)}  # fmt: skip
+    return {
+        "puzzle": text,
+        "seed": tc.seed,
+        "trajectories": len(after),
+        "correct": sum(t.correct for t, _ in after),
+        "before": target_l1(before, tc.beta_end),
+        "after": target_l1(after, tc.beta_end),
+        "mass_correct": sum(q for t, q in after if t.correct),
+    }
 
 
-def _exact_claim(claim, rows: list[dict], cfg: ReproConfig) -> ClaimResult:
-    worst = max(r["after"] for r in rows)
-    text = (
-        "; ".join(
-            f"{r['puzzle']} ({r['correct']} correct of {r['trajectories']}): L1 {r['before']:.2f} → {r['after']:.3f}, "
-            f"mass on correct {r['mass_correct']:.3f}"
-            for r in rows
+def _exact_claim(rows: list[dict], cfg: ReproConfig) -> Measured:
+    puzzles: dict[str, dict[str, list]] = {}
+    for r in rows:
+        p = puzzles.setdefault(r["puzzle"], {"before": [], "after": [], "mass_correct": [], "seeds": []})
+        for k in ("before", "after", "mass_correct"):
+            p[k].append(r[k])
+        p["seeds"].append(r["seed"])
+        p["correct"], p["trajectories"] = r["correct"], r["trajectories"]
+    parts = []
+    for text, p in puzzles.items():
+        afters = " / ".join(f"{x:.3f}" for x in p["after"])
+        parts.append(
+            f"{text} ({p['correct']} correct of {p['trajectories']}): L1 {statistics.median(p['before']):.2f}"
+            f" → median {statistics.median(p['after']):.3f} (seeds {', '.join(map(str, p['seeds']))}: "
+            f"{afters}), mass on correct {statistics.median(p['mass_correct']):.3f}"
         )
-        + f" (FoR on each puzzle alone, {cfg.exact_epochs} updates, β = {cfg.train.beta_end})"
+    return Measured(
+        "; ".join(parts) + f" (FoR on each puzzle alone, {cfg.exact_epochs} updates, β = {cfg.train.beta_end})",
+        {"puzzles": puzzles},
     )
-    return ClaimResult(claim, text, worst <= 0.1, values={"rows": rows})
 
 
 def _plot(table: dict, path: Path) -> Path | None:
@@ -273,8 +369,9 @@ def _plot(table: dict, path: Path) -> Path | None:
     from tenfold.common.plots import save_figure
 
     splits = [sp for sp in ("train", "test") if any(agg.get(sp) for rows in table.values() for agg in rows.values())]
-    fig, grid = plt.subplots(len(splits), len(table), figsize=(4.2 * len(table), 3.3 * len(splits)), dpi=110,
-                             squeeze=False)  # fmt: skip
+    fig, grid = plt.subplots(
+        len(splits), len(table), figsize=(4.2 * len(table), 3.3 * len(splits)), dpi=110, squeeze=False
+    )
     for r, split in enumerate(splits):
         for ax, (task, rows) in zip(grid[r], table.items(), strict=False):
             for method, agg in rows.items():  # one point per seed: the spread is part of the result

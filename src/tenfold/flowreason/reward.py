@@ -46,8 +46,9 @@ class Reward:
         text_offset: nats subtracted from a choice-probability prior's ℓ_t in the BlocksWorld form.
     """
 
-    def __init__(self, env: Environment, prior: nn.Module | None, ll_weight: float, form: str,
-                 text_offset: float = 3.0):  # fmt: skip
+    def __init__(
+        self, env: Environment, prior: nn.Module | None, ll_weight: float, form: str, text_offset: float = 3.0
+    ):
         if form not in FORMS:
             raise ValueError(f"unknown likelihood form '{form}'")
         self.env, self.form = env, form

@@ -150,8 +150,9 @@ def local_search(
     return accepted
 
 
-def _complete(env: Environment, traj: Trajectory, rng: random.Random, policy: nn.Module | None,
-              epsilon: float = 0.0) -> Trajectory:  # fmt: skip
+def _complete(
+    env: Environment, traj: Trajectory, rng: random.Random, policy: nn.Module | None, epsilon: float = 0.0
+) -> Trajectory:
     state = traj.final
     while not env.is_terminal(traj.problem, state, len(traj.steps)):
         acts = env.actions(traj.problem, state)
@@ -166,8 +167,15 @@ def _complete(env: Environment, traj: Trajectory, rng: random.Random, policy: nn
     return traj
 
 
-def sample_k(env: Environment, policy: nn.Module, problem: Any, k: int, rng: random.Random, reward: Reward,
-             temperature: float = 1.0) -> list[Trajectory]:  # fmt: skip
+def sample_k(
+    env: Environment,
+    policy: nn.Module,
+    problem: Any,
+    k: int,
+    rng: random.Random,
+    reward: Reward,
+    temperature: float = 1.0,
+) -> list[Trajectory]:
     """``k`` independent on-policy samples (evaluation: temperature 1, no ε)."""
     return rollouts(env, policy, problem, k, rng, reward, temperature)
 

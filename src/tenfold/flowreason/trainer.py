@@ -32,7 +32,7 @@ from torch import nn
 
 from tenfold.common.errors import UserError
 from tenfold.common.seeding import derive_seed
-from tenfold.flowreason.config import TrainConfig
+from tenfold.flowreason.config import PolicyTrainConfig
 from tenfold.flowreason.env import Environment, Trajectory
 from tenfold.flowreason.objectives import subtb_loss, tb_loss, uniform_log_pb, vargrad_loss
 from tenfold.flowreason.policy import TabularPolicy, TransformerPolicy, pretrain_prior, step_log_probs
@@ -47,7 +47,7 @@ def make_env(task: str) -> Environment:
     return TASKS.get(task)()
 
 
-def build_policy(env: Environment, cfg: TrainConfig) -> nn.Module:
+def build_policy(env: Environment, cfg: PolicyTrainConfig) -> nn.Module:
     torch.manual_seed(derive_seed(cfg.seed, "policy-init", cfg.task))
     if cfg.policy == "tabular":
         return TabularPolicy(env)
@@ -59,19 +59,20 @@ def build_policy(env: Environment, cfg: TrainConfig) -> nn.Module:
     return TransformerPolicy(env, d_model=cfg.d_model, n_layers=cfg.n_layers)
 
 
-def train_prior(env: Environment, problems: list[Any], cfg: TrainConfig, progress: bool = False) -> nn.Module:
+def train_prior(env: Environment, problems: list[Any], cfg: PolicyTrainConfig, progress: bool = False) -> nn.Module:
     """The prior: the policy network trained on random valid steps (the stand-in for the base LLM); tabular: left
     uniform; llm: the pretrained LM itself, with a fresh adapter (its B matrices are 0, so it equals the base LM)."""
     policy = build_policy(env, cfg)
     if cfg.policy == "transformer" and cfg.prior_steps:
-        pretrain_prior(policy, env, problems, steps=cfg.prior_steps, seed=derive_seed(cfg.seed, "prior"),
-                       progress=progress)  # fmt: skip
+        pretrain_prior(
+            policy, env, problems, steps=cfg.prior_steps, seed=derive_seed(cfg.seed, "prior"), progress=progress
+        )
     return policy
 
 
 @dataclass
 class Schedules:
-    """The exploration and tempering schedules of a run (see :class:`~.config.TrainConfig`)."""
+    """The exploration and tempering schedules of a run (see :class:`~.config.PolicyTrainConfig`)."""
 
     beta: Schedule
     p_buffer: Schedule
@@ -79,7 +80,7 @@ class Schedules:
     temperature: Schedule
 
     @classmethod
-    def of(cls, cfg: TrainConfig) -> Schedules:
+    def of(cls, cfg: PolicyTrainConfig) -> Schedules:
         return cls(
             Schedule(cfg.beta_start, cfg.beta_end, 0.5),
             Schedule(cfg.p_buffer_start, cfg.p_buffer_end, 0.5),
@@ -105,10 +106,10 @@ class TrainState:
     in, and batch shapes change float rounding, so a resumed run must reuse the values, not recompute them."""
 
 
-class Trainer:
+class PolicyTrainer:
     """Fits one method on ``problems`` (see the module docstring)."""
 
-    def __init__(self, env: Environment, problems: list[Any], cfg: TrainConfig, prior: nn.Module):
+    def __init__(self, env: Environment, problems: list[Any], cfg: PolicyTrainConfig, prior: nn.Module):
         self.env, self.problems, self.cfg = env, list(problems), cfg.validate()
         self.reward = Reward(env, prior, cfg.likelihood_weight, form=cfg.task)
         policy = copy.deepcopy(prior)
@@ -169,10 +170,17 @@ class Trainer:
         if cfg.method == "for":
             if cfg.ls_proposals:
                 best = max(batch, key=lambda t: t.log_reward)
-                batch += local_search(self.env, best, rng, self.reward, cfg.ls_proposals,
-                                      policy=self.policy if cfg.ls_completion == "policy" else None,
-                                      update_best=cfg.ls_update_best, keep=cfg.ls_keep,
-                                      epsilon=self.schedules.epsilon(progress))  # fmt: skip
+                batch += local_search(
+                    self.env,
+                    best,
+                    rng,
+                    self.reward,
+                    cfg.ls_proposals,
+                    policy=self.policy if cfg.ls_completion == "policy" else None,
+                    update_best=cfg.ls_update_best,
+                    keep=cfg.ls_keep,
+                    epsilon=self.schedules.epsilon(progress),
+                )
                 self.state.samples += cfg.ls_proposals
             for t in batch:
                 self.state.buffer.add(t)
@@ -256,8 +264,11 @@ class Trainer:
             batch = [self.reference(x)]
             loss = -step_log_probs(self.policy, self.env, batch)[0].sum()
         self._step(loss)
-        info.update(loss=float(loss.detach()), correct=sum(t.correct for t in batch) / len(batch),
-                    log_r=sum(t.log_reward for t in batch) / len(batch))  # fmt: skip
+        info.update(
+            loss=float(loss.detach()),
+            correct=sum(t.correct for t in batch) / len(batch),
+            log_r=sum(t.log_reward for t in batch) / len(batch),
+        )
         return info
 
     def _ppo_loss(self, batch: list[Trajectory], old: list[torch.Tensor], adv: torch.Tensor) -> torch.Tensor:
@@ -304,7 +315,8 @@ class Trainer:
                 log(step=epoch + 1, **row)
             self.state.epoch = epoch + 1
             self.state.rng_state = rng.getstate()
-            if checkpoint is not None and (self.state.epoch % self.cfg.checkpoint_every == 0 or
-                                           self.state.epoch == self.cfg.epochs):  # fmt: skip
+            if checkpoint is not None and (
+                self.state.epoch % self.cfg.checkpoint_every == 0 or self.state.epoch == self.cfg.epochs
+            ):
                 self.save(checkpoint)
         return self.state

@@ -22,13 +22,11 @@ import torch
 
 from tenfold.common.errors import UserError
 from tenfold.latim.decompose import MODES, blocks
+from tenfold.latim.layers import blocks as model_blocks
+from tenfold.latim.layers import check_ids, check_layers, trace
+from tenfold.latim.methods import METHODS
 from tenfold.latim.mixers import internals
-from tenfold.latim.model import blocks as model_blocks
-from tenfold.latim.model import check_ids, check_layers, trace
 from tenfold.latim.scores import normalise_rows, raw_scores, rollout
-
-LATIM_METHODS = ("latim-l1", "latim-l2", "latim-alti", "latim-alti-res", "latim-alti-rollout", "latim-logit")
-METHODS = (*LATIM_METHODS, "hidden-attention", "grad-input", "mamba-lrp")
 
 
 @dataclass
@@ -65,9 +63,16 @@ def _layer_internals(model: Any, tr, layer: int, mask: torch.Tensor | None, dtyp
 
 
 @torch.no_grad()
-def contributions(model: Any, input_ids: Any, mode: str = "post-conv", layers: int | Sequence[int] | None = None,
-                  rows: Sequence[int] | None = None, dtype: Any = None, attention_mask: Any = None,
-                  budget_bytes: int = 256 << 20) -> list[LayerContributions]:  # fmt: skip
+def contributions(
+    model: Any,
+    input_ids: Any,
+    mode: str = "post-conv",
+    layers: int | Sequence[int] | None = None,
+    rows: Sequence[int] | None = None,
+    dtype: Any = None,
+    attention_mask: Any = None,
+    budget_bytes: int = 256 << 20,
+) -> list[LayerContributions]:
     """The contribution vectors of every (or the given) layer: see :class:`LayerContributions`.
 
     Args:
@@ -98,14 +103,25 @@ def contributions(model: Any, input_ids: Any, mode: str = "post-conv", layers: i
             vec[:, at : at + p.rows.numel(), : p.vectors.shape[2]] = p.vectors
             at += p.rows.numel()
         bias = torch.cat([p.bias for p in parts], 1)
-        out.append(LayerContributions(layer, target, vec, bias, tr.o[layer][:, target].to(dt),
-                                      tr.h_in[layer][:, target].to(dt)))  # fmt: skip
+        out.append(
+            LayerContributions(
+                layer, target, vec, bias, tr.o[layer][:, target].to(dt), tr.h_in[layer][:, target].to(dt)
+            )
+        )
     return out
 
 
-def explain(model: Any, input_ids: Any, method: str = "latim-alti", layers: int | Sequence[int] | None = None,
-            mode: str = "post-conv", rows: Sequence[int] | None = None, attention_mask: Any = None,
-            dtype: Any = None, budget_bytes: int = 256 << 20) -> torch.Tensor:  # fmt: skip
+def explain(
+    model: Any,
+    input_ids: Any,
+    method: str = "latim-alti",
+    layers: int | Sequence[int] | None = None,
+    mode: str = "post-conv",
+    rows: Sequence[int] | None = None,
+    attention_mask: Any = None,
+    dtype: Any = None,
+    budget_bytes: int = 256 << 20,
+) -> torch.Tensor:
     """Interaction maps ``maps[layer, i, j]`` (``[B, layers, T, L]`` for a batch), rows normalised over j ≤ i.
 
     ``rows`` restricts the targets (e.g. ``[-1]``-style retrieval: only the last position), computed row-blocked so that
@@ -114,9 +130,17 @@ def explain(model: Any, input_ids: Any, method: str = "latim-alti", layers: int 
     return explain_all(model, input_ids, (method,), layers, mode, rows, attention_mask, dtype, budget_bytes)[method]
 
 
-def explain_all(model: Any, input_ids: Any, methods: Sequence[str], layers: int | Sequence[int] | None = None,
-                mode: str = "post-conv", rows: Sequence[int] | None = None, attention_mask: Any = None,
-                dtype: Any = None, budget_bytes: int = 256 << 20) -> dict[str, torch.Tensor]:  # fmt: skip
+def explain_all(
+    model: Any,
+    input_ids: Any,
+    methods: Sequence[str],
+    layers: int | Sequence[int] | None = None,
+    mode: str = "post-conv",
+    rows: Sequence[int] | None = None,
+    attention_mask: Any = None,
+    dtype: Any = None,
+    budget_bytes: int = 256 << 20,
+) -> dict[str, torch.Tensor]:
     """:func:`explain` for several methods at once: one forward, and one decomposition per layer shared by every
     LaTIM score and hidden attention."""
     for method in methods:
@@ -132,8 +156,9 @@ def explain_all(model: Any, input_ids: Any, methods: Sequence[str], layers: int 
         if method in ("grad-input", "mamba-lrp"):
             from tenfold.latim.baselines import gradient_maps
 
-            out[method] = gradient_maps(model, ids, mask, idx, rule="lrp" if method == "mamba-lrp" else "plain",
-                                        rows=rows)  # fmt: skip
+            out[method] = gradient_maps(
+                model, ids, mask, idx, rule="lrp" if method == "mamba-lrp" else "plain", rows=rows
+            )
     local = [m for m in methods if m not in out]
     if local:
         dt = _dtype(dtype)
@@ -142,9 +167,10 @@ def explain_all(model: Any, input_ids: Any, methods: Sequence[str], layers: int 
         if "latim-alti-rollout" in local and "latim-alti-res" not in scored:
             scored.append("latim-alti-res")
         upto = max(idx) + 1 if "latim-alti-rollout" in local else 0
-        per_layer = {layer: _maps(model, tr, layer, mask, dt, scored, mode,
-                                  None if layer < upto else rows, budget_bytes)
-                     for layer in sorted(set(idx) | set(range(upto)))}  # fmt: skip
+        per_layer = {
+            layer: _maps(model, tr, layer, mask, dt, scored, mode, None if layer < upto else rows, budget_bytes)
+            for layer in sorted(set(idx) | set(range(upto)))
+        }
         for m in local:
             if m == "latim-alti-rollout":
                 full = torch.stack([per_layer[layer]["latim-alti-res"] for layer in range(upto)], 1)
@@ -164,7 +190,7 @@ def _logit_directions(model: Any, tr, dtype) -> torch.Tensor:
     """[B, L, d] the direction whose dot product with a residual-stream vector at i is its effect on the logit of the
     token predicted at i, through the final RMSNorm with its denominator frozen: W_U[ŷ_i] ⊙ g / s_i (the direct
     path; for the last layer the only one)."""
-    from tenfold.latim.model import backbone
+    from tenfold.latim.layers import backbone
 
     bb = backbone(model)
     final = (tr.h_in[-1] + tr.o[-1]).to(dtype)
@@ -175,8 +201,17 @@ def _logit_directions(model: Any, tr, dtype) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _maps(model: Any, tr, layer: int, mask, dtype, methods: list[str], mode: str, rows, budget_bytes: int,
-          ) -> dict[str, torch.Tensor]:  # fmt: skip
+def _maps(
+    model: Any,
+    tr,
+    layer: int,
+    mask,
+    dtype,
+    methods: list[str],
+    mode: str,
+    rows,
+    budget_bytes: int,
+) -> dict[str, torch.Tensor]:
     """{method: [B, T, L] normalised maps} of one layer, from one pass over its decomposition blocks."""
     it = _layer_internals(model, tr, layer, mask, dtype)
     b, length = it.x.shape[:2]

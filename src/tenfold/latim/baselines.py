@@ -18,8 +18,8 @@ from typing import Any
 
 import torch
 
+from tenfold.latim.layers import backbone, blocks
 from tenfold.latim.mixers import internals, reference_output
-from tenfold.latim.model import backbone, blocks
 from tenfold.latim.scores import normalise_rows
 
 
@@ -28,8 +28,12 @@ def _rms(norm: Any, h: torch.Tensor, detach: bool) -> torch.Tensor:
     return norm.weight * h * (denom.detach() if detach else denom)
 
 
-def functional_forward(model: Any, ids: torch.Tensor, mask: torch.Tensor | None = None, lrp: bool = False,
-                       ) -> tuple[torch.Tensor, list[torch.Tensor]]:  # fmt: skip
+def functional_forward(
+    model: Any,
+    ids: torch.Tensor,
+    mask: torch.Tensor | None = None,
+    lrp: bool = False,
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Logits [B, L, V] and each block's residual input h^ℓ [B, L, d] (in the graph), from the weights."""
     bb = backbone(model)
     h = bb.embeddings(ids).float()
@@ -44,8 +48,14 @@ def functional_forward(model: Any, ids: torch.Tensor, mask: torch.Tensor | None 
     return logits, h_ins
 
 
-def gradient_maps(model: Any, ids: torch.Tensor, mask: torch.Tensor | None, layers: list[int], rule: str = "plain",
-                  rows: list[int] | None = None) -> torch.Tensor:  # fmt: skip
+def gradient_maps(
+    model: Any,
+    ids: torch.Tensor,
+    mask: torch.Tensor | None,
+    layers: list[int],
+    rule: str = "plain",
+    rows: list[int] | None = None,
+) -> torch.Tensor:
     """[B, len(layers), T, L] maps of gradient × input (``plain``) or Mamba-LRP (``lrp``)."""
     length = ids.shape[1]
     targets = torch.arange(length) if rows is None else torch.as_tensor(rows, dtype=torch.long)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tenfold.common.cli import add_command, add_group, add_run_args, print_config
 from tenfold.common.errors import UserError
-from tenfold.latim.config import ARCHS, EVAL_METHODS, SUITES
+from tenfold.latim.methods import ARCHS, METHODS, MODES, SUITES
 
 
 def register(sub) -> None:
@@ -18,9 +18,6 @@ def register(sub) -> None:
         help="LaTIM: token-to-token interaction maps for Mamba-1 and Mamba-2",
         description="LaTIM (Pitorro & Treviso, arXiv 2502.15612): exact token-to-token interactions in Mamba models",
     )
-    from tenfold.latim.api import METHODS
-    from tenfold.latim.decompose import MODES
-
     p = add_command(inner, "explain", _explain, "interaction maps of a local Mamba / Mamba-2 model on a text")
     p.add_argument("--model", required=True, help="a local Hugging Face directory or a tenfold zoo model name")
     p.add_argument("--text", required=True, help="the text to explain")
@@ -32,11 +29,16 @@ def register(sub) -> None:
     p = add_command(inner, "eval", _eval, "train (or load) a task model and score methods against ground truth")
     p.add_argument("--task", default="copy", help=f"one of {', '.join(SUITES)} (default copy)")
     p.add_argument("--arch", default="mamba", help=f"one of {', '.join(ARCHS)} (default mamba)")
-    p.add_argument("--method", action="append", default=None, help=f"repeatable; default: {', '.join(EVAL_METHODS)}")
+    p.add_argument("--method", action="append", default=None, help=f"repeatable; default: {', '.join(METHODS)}")
     p.add_argument("--examples", type=int, default=None, help="test strings (default: the preset's)")
-    p.add_argument("--causal", type=int, default=30, metavar="N",
-                   help="score the model's own causal AUC (removing each token from the last layer) on the first N "
-                        "test strings, the reference a method's AUC is read against (default 30; 0: skip)")  # fmt: skip
+    p.add_argument(
+        "--causal",
+        type=int,
+        default=30,
+        metavar="N",
+        help="score the model's own causal AUC (removing each token from the last layer) on the first N "
+        "test strings, the reference a method's AUC is read against (default 30; 0: skip)",
+    )
     p.add_argument("--json", action="store_true")
     add_run_args(p, out_dir_help=None)
 
@@ -74,8 +76,10 @@ def _train_task(args: argparse.Namespace) -> int:
         print_config(tc)
         return 0
     _, metrics = train_task(tc, progress=True)
-    print(f"{args.task} / {args.arch}: accuracy {100 * metrics.get('eval/accuracy', float('nan')):.1f}% "
-          f"({metrics.get('step')} steps) — {model_dir(tc)}")  # fmt: skip
+    print(
+        f"{args.task} / {args.arch}: accuracy {100 * metrics.get('eval/accuracy', float('nan')):.1f}% "
+        f"({metrics.get('step')} steps) — {model_dir(tc)}"
+    )
     return 0
 
 
@@ -107,7 +111,7 @@ def _eval(args: argparse.Namespace) -> int:
     rows, out = [], {"task": args.task, "arch": args.arch, "accuracy": accuracy(model, collate(test)), "methods": {}}
     if tc.task.name == "copy" and tc.task.min_len == tc.task.max_len:
         out["off_length"] = off_length_accuracy(model, tc.task, args.seed)
-    for method in args.method or list(EVAL_METHODS):
+    for method in args.method or list(METHODS):
         maps = maps_for(model, test, method, only_rows=tc.task.name == "retrieve")
         s = source_scores(maps, test)
         row = {"auc": s.auc, "top1": s.top1}
@@ -133,7 +137,7 @@ def _explain(args: argparse.Namespace) -> int:
     import torch
 
     from tenfold.latim.api import explain
-    from tenfold.latim.model import blocks, check_layers
+    from tenfold.latim.layers import blocks, check_layers
     from tenfold.latim.viz import heatmaps, html_view
     from tenfold.lm.loading import load_model
 

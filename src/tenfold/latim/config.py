@@ -4,21 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from tenfold.common.config import select_preset
+from tenfold.common.config import check_fields, select_preset
+from tenfold.latim.methods import ARCHS, METHODS, SUITES  # noqa: F401  (SUITES: the suites below, by name)
 from tenfold.latim.tasks import TaskSpec
 from tenfold.latim.train import ModelConfig, TaskTrainConfig
-from tenfold.lm.trainer import TrainConfig as OptimConfig
-
-ARCHS = ("mamba", "mamba2")
-SUITES = ("copy", "copy-fixed", "recall", "translate", "retrieve")
-"""what ``tenfold latim eval|train-task --task`` accepts: the tasks, and the fixed-length copying control."""
-EVAL_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-logit", "latim-alti-rollout",
-                "hidden-attention", "grad-input", "mamba-lrp")  # fmt: skip
+from tenfold.lm.trainer import OptimConfig
 
 
 def _optim(steps: int) -> OptimConfig:
-    return OptimConfig(steps=steps, batch_size=64, lr=5e-3, warmup_steps=30, weight_decay=0.0, eval_every=200,
-                       ckpt_every=200)  # fmt: skip
+    return OptimConfig(
+        steps=steps, batch_size=64, lr=5e-3, warmup_steps=30, weight_decay=0.0, eval_every=200, ckpt_every=200
+    )
 
 
 @dataclass(frozen=True)
@@ -31,17 +27,17 @@ class Suite:
     """training steps per architecture."""
     mimetic: bool = True
     """mimetic initialisation of its models."""
-    seeds: tuple[int, ...] | None = None
-    """its seeds (None: the reproduction's)."""
 
     def train_config(self, arch: str, seed: int, model: ModelConfig) -> TaskTrainConfig:
-        return TaskTrainConfig(task=self.task, model=replace(model, family=arch, mimetic=self.mimetic),
-                               optim=replace(_optim(self.steps[arch]), seed=seed))  # fmt: skip
+        return TaskTrainConfig(
+            task=self.task,
+            model=replace(model, family=arch, mimetic=self.mimetic),
+            optim=replace(_optim(self.steps[arch]), seed=seed),
+        )
 
 
-def default_suites(scale: float = 1.0, other_seeds: tuple[int, ...] | None = None) -> tuple[Suite, ...]:
-    """The four suites of the reproduction, ``scale`` × the quick preset's training steps; ``other_seeds`` limits the
-    seeds of every suite but the copying one (the budget of ``make run``)."""
+def default_suites(scale: float = 1.0) -> tuple[Suite, ...]:
+    """The four suites of the reproduction, ``scale`` × the quick preset's training steps."""
 
     def s(m1: int, m2: int) -> dict[str, int]:
         return {"mamba": max(1, int(m1 * scale)), "mamba2": max(1, int(m2 * scale))}
@@ -55,12 +51,9 @@ def default_suites(scale: float = 1.0, other_seeds: tuple[int, ...] | None = Non
             TaskSpec("copy", symbols=16, min_len=10, max_len=10),
             s(800, 800),
             mimetic=False,
-            seeds=other_seeds,
         ),
-        Suite(
-            "recall", TaskSpec("recall", symbols=16, min_len=2, max_len=6, queries=4), s(800, 800), seeds=other_seeds
-        ),
-        Suite("translate", TaskSpec("translate", symbols=16, min_len=4, max_len=10), s(800, 800), seeds=other_seeds),
+        Suite("recall", TaskSpec("recall", symbols=16, min_len=2, max_len=6, queries=4), s(800, 800)),
+        Suite("translate", TaskSpec("translate", symbols=16, min_len=4, max_len=10), s(800, 800)),
     )
 
 
@@ -78,8 +71,11 @@ class ReproConfig:
     model: ModelConfig = field(default_factory=lambda: ModelConfig(d_model=32))
     """the tiny models' shape (architecture and initialisation are set per suite)."""
     archs: tuple[str, ...] = ARCHS
-    seeds: tuple[int, ...] = (0, 1)
-    methods: tuple[str, ...] = EVAL_METHODS
+    """architectures: mamba (Mamba-1) and mamba2."""
+    n_seeds: int = 2
+    """models per suite and architecture: seeds ``seed, seed + 1, ...`` of the reproduction run."""
+    methods: tuple[str, ...] = METHODS
+    """attribution methods scored on every suite."""
     test_examples: int = 200
     """test strings per suite."""
     faith_examples: int = 30
@@ -87,12 +83,23 @@ class ReproConfig:
     workers: int | None = None
     """processes (default: all cores)."""
 
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=("n_seeds", "test_examples", "faith_examples", "workers"),
+            choices={"archs": ARCHS, "methods": METHODS},
+        )
+
+    def seeds(self, seed: int) -> tuple[int, ...]:
+        """The model seeds of a reproduction run with ``seed``."""
+        return tuple(range(seed, seed + self.n_seeds))
+
 
 PRESETS = {
     "test": lambda: ReproConfig(
         suites=(*default_suites(scale=0.04), retrieve_suite(scale=0.02)),
         model=ModelConfig(d_model=16, n_layer=2, d_state=4, head_dim=8),
-        seeds=(0,),
+        n_seeds=1,
         test_examples=12,
         faith_examples=3,
     ),
@@ -100,7 +107,7 @@ PRESETS = {
     "paper": lambda: ReproConfig(
         suites=(*default_suites(scale=2.5), retrieve_suite()),
         model=ModelConfig(d_model=64, n_layer=2),
-        seeds=(0, 1, 2),
+        n_seeds=3,
         test_examples=1000,
         faith_examples=100,
     ),

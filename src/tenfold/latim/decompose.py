@@ -31,9 +31,8 @@ from dataclasses import dataclass
 import torch
 
 from tenfold.common.errors import UserError
+from tenfold.latim.methods import MODES
 from tenfold.latim.mixers import Internals, activation_ratio
-
-MODES = ("post-conv", "frozen", "linear")
 
 
 @dataclass
@@ -116,8 +115,13 @@ def block_size(it: Internals, budget_bytes: int) -> int:
     return size
 
 
-def blocks(it: Internals, mode: str = "post-conv", rows: Sequence[int] | torch.Tensor | None = None,
-           budget_bytes: int = 256 << 20, with_mixing: bool = False) -> Iterator[Block]:  # fmt: skip
+def blocks(
+    it: Internals,
+    mode: str = "post-conv",
+    rows: Sequence[int] | torch.Tensor | None = None,
+    budget_bytes: int = 256 << 20,
+    with_mixing: bool = False,
+) -> Iterator[Block]:
     """The decomposition of one layer, block of target rows by block (see the module docstring).
 
     Args:
@@ -130,8 +134,10 @@ def blocks(it: Internals, mode: str = "post-conv", rows: Sequence[int] | torch.T
     if mode not in MODES:
         raise UserError(f"unknown LaTIM mode '{mode}' (choose from {', '.join(MODES)})")
     if mode == "linear" and it.act != "linear":
-        raise UserError(f"mode 'linear' needs a model trained with a linear conv activation; this one uses {it.act}"
-                        " (use mode 'frozen' for the exact frozen-activation decomposition)")  # fmt: skip
+        raise UserError(
+            f"mode 'linear' needs a model trained with a linear conv activation; this one uses {it.act}"
+            " (use mode 'frozen' for the exact frozen-activation decomposition)"
+        )
     length = it.x.shape[1]
     rows = torch.arange(length) if rows is None else torch.as_tensor(rows, dtype=torch.long)
     if rows.numel() and (rows.min() < 0 or rows.max() >= length):

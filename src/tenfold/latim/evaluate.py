@@ -43,8 +43,15 @@ class SourceScores:
     rows: int
 
 
-def maps_for(model: Any, examples: list[Example], method: str | tuple[str, ...], layer: int = -1,
-             mode: str = "post-conv", batch_size: int = 32, only_rows: bool = False) -> Any:  # fmt: skip
+def maps_for(
+    model: Any,
+    examples: list[Example],
+    method: str | tuple[str, ...],
+    layer: int = -1,
+    mode: str = "post-conv",
+    batch_size: int = 32,
+    only_rows: bool = False,
+) -> Any:
     """Per example, the [L_e, L_e] map of ``layer`` (only the target row computed if ``only_rows`` and every example
     has one shared last row, as in retrieval). Several methods at once (a tuple) share the forward and the
     decomposition and come back as {method: maps}."""
@@ -119,8 +126,9 @@ def _value_ablated_output(it: Any, j: int | None) -> torch.Tensor:
 
 
 @torch.no_grad()
-def ablation_effects(model: Any, example: Example, layer: int = -1, ablation: str = "value",
-                     target: str = "layer") -> torch.Tensor:  # fmt: skip
+def ablation_effects(
+    model: Any, example: Example, layer: int = -1, ablation: str = "value", target: str = "layer"
+) -> torch.Tensor:
     """[rows, L] the measured effect on each target row of removing source j from layer ``layer``'s mixer.
 
     ``ablation``:
@@ -136,8 +144,8 @@ def ablation_effects(model: Any, example: Example, layer: int = -1, ablation: st
     ``target``: ``"layer"`` — ‖o_i − o_i^(−j)‖₂, the change of the mixer output the map explains; ``"prediction"`` —
     the drop of the predicted token's log-probability at i.
     """
+    from tenfold.latim.layers import blocks
     from tenfold.latim.mixers import internals
-    from tenfold.latim.model import blocks
 
     if ablation not in ABLATIONS or target not in TARGETS:
         raise ValueError(f"ablation must be one of {ABLATIONS} and target one of {TARGETS}")
@@ -183,8 +191,11 @@ def ablation_effects(model: Any, example: Example, layer: int = -1, ablation: st
                 out = _value_ablated_output(it, j)
             effects[:, j] = (out - base)[0, rows].norm(dim=-1)
     else:
-        handle = (mixer.register_forward_pre_hook(remove, with_kwargs=True) if ablation == "remove"
-                  else mixer.register_forward_hook(value, with_kwargs=True))  # fmt: skip
+        handle = (
+            mixer.register_forward_pre_hook(remove, with_kwargs=True)
+            if ablation == "remove"
+            else mixer.register_forward_hook(value, with_kwargs=True)
+        )
         try:
             logp = torch.log_softmax(model(input_ids=ids).logits[0].float(), -1)
             picked = logp[rows].argmax(-1)
@@ -256,8 +267,12 @@ class Faithfulness:
     """mean effect of deleting the top-k sources, k = 1..K."""
 
 
-def faithfulness(maps: list[torch.Tensor], effects: list[torch.Tensor], examples: list[Example], k: int = 5,
-                 ) -> Faithfulness:  # fmt: skip
+def faithfulness(
+    maps: list[torch.Tensor],
+    effects: list[torch.Tensor],
+    examples: list[Example],
+    k: int = 5,
+) -> Faithfulness:
     """Correlation of scores with single-source ablation effects, and AOPC-style curves of cumulative top-k effects
     (the sum of the top-k sources' single ablation effects: the deletion curve's first-order estimate)."""
     rhos, curves = [], []

@@ -132,8 +132,9 @@ def _act(v: torch.Tensor, name: str, lrp: bool) -> torch.Tensor:
     return v * activation_ratio(v, name).detach() if lrp else activation(v, name)
 
 
-def internals(mixer: Any, u: torch.Tensor, mask: torch.Tensor | None = None, dtype: torch.dtype | None = None,
-              lrp: bool = False) -> Internals:  # fmt: skip
+def internals(
+    mixer: Any, u: torch.Tensor, mask: torch.Tensor | None = None, dtype: torch.dtype | None = None, lrp: bool = False
+) -> Internals:
     """Every quantity of the glossary for mixer input ``u`` [B, L, d_model] (``mask`` [B, L]; None: no padding).
 
     Differentiable in ``u``. ``lrp``: Mamba-LRP's rules (Jafari et al. 2024) for gradient × input — Δ, B, C (hence
@@ -166,8 +167,27 @@ def internals(mixer: Any, u: torch.Tensor, mask: torch.Tensor | None = None, dty
         if lrp:
             delta, B, C = delta.detach(), B.detach(), C.detach()
         A = -torch.exp(mixer.A_log.to(dtype))
-        return Internals(kind, u, x_pre_lin, x_pre, v, x, z, delta, B, C, A, mixer.D.to(dtype), mask, conv_w,
-                         conv_b, act, mixer.out_proj.weight.to(dtype), out_b, lrp=lrp)  # fmt: skip
+        return Internals(
+            kind,
+            u,
+            x_pre_lin,
+            x_pre,
+            v,
+            x,
+            z,
+            delta,
+            B,
+            C,
+            A,
+            mixer.D.to(dtype),
+            mask,
+            conv_w,
+            conv_b,
+            act,
+            mixer.out_proj.weight.to(dtype),
+            out_b,
+            lrp=lrp,
+        )
     d, hn = mixer.intermediate_size, mixer.num_heads
     g, n = mixer.n_groups, mixer.ssm_state_size
     z, xbc_pre, dt = proj[..., :d], proj[..., d : d + mixer.conv_dim], proj[..., d + mixer.conv_dim :]
@@ -181,10 +201,32 @@ def internals(mixer: Any, u: torch.Tensor, mask: torch.Tensor | None = None, dty
     if lrp:
         delta, B, C = delta.detach(), B.detach(), C.detach()
     A = -torch.exp(mixer.A_log.to(dtype))
-    it = Internals(kind, u, lin[..., d : 2 * d], xbc_pre[..., :d], v, x, z, delta, B, C, A, mixer.D.to(dtype), mask,
-                   conv_w[:d], conv_b[:d] if conv_b is not None else None, act, mixer.out_proj.weight.to(dtype),
-                   out_b, heads=hn, head_dim=mixer.head_dim, norm_w=mixer.norm.weight.to(dtype),
-                   norm_group=mixer.norm.group_size, norm_eps=mixer.norm.variance_epsilon, lrp=lrp)  # fmt: skip
+    it = Internals(
+        kind,
+        u,
+        lin[..., d : 2 * d],
+        xbc_pre[..., :d],
+        v,
+        x,
+        z,
+        delta,
+        B,
+        C,
+        A,
+        mixer.D.to(dtype),
+        mask,
+        conv_w[:d],
+        conv_b[:d] if conv_b is not None else None,
+        act,
+        mixer.out_proj.weight.to(dtype),
+        out_b,
+        heads=hn,
+        head_dim=mixer.head_dim,
+        norm_w=mixer.norm.weight.to(dtype),
+        norm_group=mixer.norm.group_size,
+        norm_eps=mixer.norm.variance_epsilon,
+        lrp=lrp,
+    )
     y = scan(it) * it.gate
     groups = y.unflatten(-1, (d // it.norm_group, it.norm_group))
     it.s = torch.sqrt(groups.pow(2).mean(-1) + mixer.norm.variance_epsilon)

@@ -4,23 +4,23 @@ strings: source-finding AUC / top-1, AER, faithfulness; and a heatmap of one cop
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from tenfold.common.claims import Measured, Skipped
 from tenfold.common.parallel import pmap
 from tenfold.common.progress import track
-from tenfold.common.registry import ClaimResult, Reproduction
-from tenfold.common.rundir import RunDir
+from tenfold.common.reproduce import Context, Reproducer
 from tenfold.common.seeding import derive_seed, seed_everything, torch_threads
 from tenfold.common.stats import mean
-from tenfold.latim.config import ReproConfig, Suite, repro_config
+from tenfold.latim.claims import CLAIMS
+from tenfold.latim.config import PRESETS, ReproConfig, Suite
+from tenfold.latim.methods import LAYER_METHODS
 
-LAST_LAYER_METHODS = ("latim-alti", "latim-alti-res", "latim-l1", "latim-l2", "latim-logit", "hidden-attention",
-                      "grad-input", "mamba-lrp")  # fmt: skip
+REPRODUCER = Reproducer("latim", CLAIMS, PRESETS, code=("tenfold.latim",))
 
 
 @torch.no_grad()
@@ -31,9 +31,9 @@ def exactness(seeds: tuple[int, ...] = (0, 1, 2)) -> dict[str, float]:
 
     from tenfold.latim.api import contributions
     from tenfold.latim.decompose import blocks
+    from tenfold.latim.layers import blocks as layers_of
+    from tenfold.latim.layers import trace
     from tenfold.latim.mixers import internals, reference_output
-    from tenfold.latim.model import blocks as layers_of
-    from tenfold.latim.model import trace
     from tenfold.lm.zoo import ModelSpec, hf_config, prepare_family
 
     worst32 = worst64 = 0.0
@@ -62,33 +62,23 @@ def exactness(seeds: tuple[int, ...] = (0, 1, 2)) -> dict[str, float]:
 
 def _job(job: tuple) -> dict:
     """Train (or load) one suite's model for (arch, seed) and evaluate every method on its test strings; the result is
-    cached beside the model, keyed by the evaluation settings and the source of tenfold.latim."""
-    import json
-
-    from tenfold.common.config import stable_hash
-    from tenfold.common.rundir import source_sha256
-    from tenfold.latim.train import model_dir
+    cached, keyed by the model's training config, the evaluation settings and the source of tenfold.latim."""
+    from tenfold.common.cache import cached
 
     suite, arch, seed, cfg = job
-    key = stable_hash(
-        {
-            "suite": suite,
-            "arch": arch,
-            "seed": seed,
-            "model": cfg.model,
-            "methods": cfg.methods,
-            "test": cfg.test_examples,
-            "faith": cfg.faith_examples,
-            "code": source_sha256("tenfold.latim"),
-        }
-    )
-    path = model_dir(suite.train_config(arch, seed, cfg.model)) / f"eval-{key}.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    with torch_threads(1):
-        out = _evaluate_model(suite, arch, seed, cfg)
-    path.write_text(json.dumps(out))
-    return out
+    key = {
+        "model": suite.train_config(arch, seed, cfg.model),
+        "suite": suite.name,
+        "methods": cfg.methods,
+        "test": cfg.test_examples,
+        "faith": cfg.faith_examples,
+    }
+
+    def evaluate() -> dict:
+        with torch_threads(1):
+            return _evaluate_model(suite, arch, seed, cfg)
+
+    return cached("latim-evals", key, evaluate, code=("tenfold.latim",), label=f"{suite.name}-{arch}-s{seed}")
 
 
 FAITH_KINDS = (("value", "layer"), ("remove", "layer"), ("remove", "prediction"))
@@ -104,7 +94,7 @@ def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dic
         faithfulness,
         maps_for,
         off_length_accuracy,
-        source_scores,  # fmt: skip
+        source_scores,
     )
     from tenfold.latim.tasks import dataset
     from tenfold.latim.train import accuracy, train_task
@@ -115,16 +105,23 @@ def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dic
     test = dataset(suite.task, cfg.test_examples, derive_seed(seed, "test", suite.name) % 2**31)
     from tenfold.latim.tasks import collate
 
-    out: dict[str, Any] = {"suite": suite.name, "arch": arch, "seed": seed, "accuracy": accuracy(model, collate(test)),
-                           "methods": {}}  # fmt: skip
+    out: dict[str, Any] = {
+        "suite": suite.name,
+        "arch": arch,
+        "seed": seed,
+        "accuracy": accuracy(model, collate(test)),
+        "methods": {},
+    }
     if suite.name == "copy-fixed":  # the control's premise, tested on the model itself
         out["off_length"] = off_length_accuracy(model, suite.task, seed)
         causal_ex = test[: cfg.faith_examples]
-        out["causal_auc"] = {name: causal_source_scores(model, causal_ex, layer).auc
-                             for name, layer in (("last", -1), ("first", 0))}  # fmt: skip
+        out["causal_auc"] = {
+            name: causal_source_scores(model, causal_ex, layer).auc for name, layer in (("last", -1), ("first", 0))
+        }
     faith_ex = test[: cfg.faith_examples] if suite.name == "copy" else []
-    effects = {kind: [ablation_effects(model, e, ablation=kind[0], target=kind[1]) for e in faith_ex]
-               for kind in FAITH_KINDS}  # fmt: skip
+    effects = {
+        kind: [ablation_effects(model, e, ablation=kind[0], target=kind[1]) for e in faith_ex] for kind in FAITH_KINDS
+    }
     exact_conv = ("latim-alti", "latim-alti-res", "latim-l2")
     frozen = tuple(m for m in cfg.methods if m in exact_conv) if suite.name == "copy" else ()
     last_row = suite.task.name == "retrieve"  # one target per string: only that row is decomposed
@@ -147,67 +144,119 @@ def _evaluate_model(suite: Suite, arch: str, seed: int, cfg: ReproConfig) -> dic
     return out
 
 
-def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/latim"), seed: int = 0) -> Reproduction:
-    from tenfold.latim import SYSTEM
-
-    cfg: ReproConfig = repro_config(preset)
-    seed_everything(seed)
-    t0 = time.perf_counter()
-    run = RunDir.create(out_dir, "latim", preset, seed, cfg)
-    claims = {c.id: c for c in SYSTEM.claims}
-    results: list[ClaimResult] = []
-
+@REPRODUCER.measures("exact")
+def exact(ctx: Context) -> Measured:
     ex = exactness()
-    ok = ex["float32_vs_transformers"] < 1e-5 and ex["float64_vs_recurrence"] < 1e-10
-    text = (f"worst relative error: {ex['float32_vs_transformers']:.1e} against transformers (float32), "
-            f"{ex['float64_vs_recurrence']:.1e} against a float64 recurrence (Mamba-1, Mamba-2 with 1 and 2 groups, "
-            "post-conv and frozen, 3 seeds)")  # fmt: skip
-    results.append(ClaimResult(claims["exact"], text, ok, values=ex))
+    return Measured(
+        f"worst relative error: {ex['float32_vs_transformers']:.1e} against transformers (float32), "
+        f"{ex['float64_vs_recurrence']:.1e} against a float64 recurrence (Mamba-1, Mamba-2 with 1 and 2 "
+        "groups, post-conv and frozen, 3 seeds)",
+        ex,
+    )
 
-    jobs = [(suite, arch, s, cfg) for suite in cfg.suites for arch in cfg.archs for s in (suite.seeds or cfg.seeds)]
+
+def _models(ctx: Context) -> dict[str, Any]:
+    """Every suite × architecture × seed: its model trained (or read from the cache) and evaluated, in a pool."""
+    cfg: ReproConfig = ctx.config
+    seeds = cfg.seeds(ctx.seed)
+    jobs = [(suite, arch, s, cfg) for suite in cfg.suites for arch in cfg.archs for s in seeds]
     done = list(track(pmap(_job, jobs, cfg.workers), desc="latim models", total=len(jobs)))
     for row in done:
-        premise = {"off_length": row["off_length"], **{f"causal_auc/{k}": v for k, v in row["causal_auc"].items()}
-                   } if "off_length" in row else {}  # fmt: skip
-        run.log(suite=row["suite"], arch=row["arch"], seed=row["seed"], accuracy=row["accuracy"], **premise,
-                **{f"{m}/{k}": v for m, r in row["methods"].items() for k, v in r.items() if k != "aopc"})  # fmt: skip
+        premise = (
+            {"off_length": row["off_length"], **{f"causal_auc/{k}": v for k, v in row["causal_auc"].items()}}
+            if "off_length" in row
+            else {}
+        )
+        ctx.run.log(
+            suite=row["suite"],
+            arch=row["arch"],
+            seed=row["seed"],
+            accuracy=row["accuracy"],
+            **premise,
+            **{f"{m}/{k}": v for m, r in row["methods"].items() for k, v in r.items() if k != "aopc"},
+        )
     table = _aggregate(done)
-    by_suite = {s.name for s in cfg.suites}
-    if "copy" in by_suite:
-        results.append(_copy_claim(claims["copy"], table["copy"], cfg))
-        results.append(_faith_claim(claims["faithfulness"], table["copy"]))
-    if "copy-fixed" in by_suite:
-        control = _control_models(done)
-        results.append(_control_claim(claims["copy_control"], control))
-        results.append(_control_causal_claim(claims["copy_control_causal"], control))
-    if "translate" in by_suite:
-        results.append(_aer_claim(claims["translate"], table["translate"]))
-    if "recall" in by_suite:
-        results.append(_found_claim(claims["recall"], table["recall"], "recall"))
-    if "retrieve" in by_suite:
-        results.append(_found_claim(claims["retrieve"], table["retrieve"], "retrieval"))
-    plots = _plots(table, run.path, cfg)
-    run.write_summary({"exactness": ex, "table": table} | {r.claim.id: {"ours": r.ours, "holds": r.holds}
-                                                              for r in results})  # fmt: skip
-    return Reproduction("latim", preset, seed, results, [run.path], plots, time.perf_counter() - t0)
+    ctx.run.write_json("table.json", table)
+    for plot in _plots(table, ctx.run.path, cfg, seeds[0]):
+        ctx.add_plot(plot)
+    return {"done": done, "table": table, "seeds": seeds}
+
+
+def _suite_rows(ctx: Context, suite: str) -> dict | None:
+    return ctx.once(_models)["table"].get(suite)
+
+
+@REPRODUCER.measures("copy")
+def copy(ctx: Context) -> Measured | Skipped:
+    rows = _suite_rows(ctx, "copy")
+    if rows is None:
+        return Skipped("no copy suite")
+    return _copy_claim(rows, ctx.config, len(ctx.once(_models)["seeds"]))
+
+
+@REPRODUCER.measures("copy_control")
+def copy_control(ctx: Context) -> Measured | Skipped:
+    models = _control_models(ctx.once(_models)["done"])
+    if not models:
+        return Skipped("no copy-fixed suite")
+    return _control_claim(models)
+
+
+@REPRODUCER.measures("faithfulness")
+def faithfulness_claim(ctx: Context) -> Measured | Skipped:
+    rows = _suite_rows(ctx, "copy")
+    if rows is None:
+        return Skipped("no copy suite")
+    return _faith_claim(rows)
+
+
+@REPRODUCER.measures("translate")
+def translate(ctx: Context) -> Measured | Skipped:
+    rows = _suite_rows(ctx, "translate")
+    if rows is None:
+        return Skipped("no translate suite")
+    return _aer_claim(rows)
+
+
+@REPRODUCER.measures("recall")
+def recall(ctx: Context) -> Measured | Skipped:
+    rows = _suite_rows(ctx, "recall")
+    return Skipped("no recall suite") if rows is None else _found_claim(rows, "recall")
+
+
+@REPRODUCER.measures("retrieve")
+def retrieve(ctx: Context) -> Measured | Skipped:
+    rows = _suite_rows(ctx, "retrieve")
+    return (
+        Skipped("no retrieve suite (the paper and test presets run it)")
+        if rows is None
+        else _found_claim(rows, "retrieval")
+    )
 
 
 def _aggregate(done: list[dict]) -> dict:
-    """table[suite][arch] = {"accuracy": mean, "seeds": n, "methods": {method: {metric: mean}}}."""
+    """table[suite][arch] = {"accuracy": mean, "seeds": n, "methods": {method: {metric: mean}},
+    "per_seed": {method: {metric: [value per seed]}}}."""
     groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for row in done:
         groups[(row["suite"], row["arch"])].append(row)
     table: dict = defaultdict(dict)
     for (suite, arch), rows in groups.items():
         methods: dict = {}
+        per_seed: dict = {}
         for m in rows[0]["methods"]:
             metrics = [k for k in rows[0]["methods"][m] if k != "aopc"]
             methods[m] = {k: mean([r["methods"][m][k] for r in rows]) for k in metrics}
+            per_seed[m] = {k: [r["methods"][m][k] for r in rows] for k in metrics}
             if "aopc" in rows[0]["methods"][m]:
                 curves = [r["methods"][m]["aopc"] for r in rows]
                 methods[m]["aopc"] = [mean([c[q] for c in curves if len(c) > q]) for q in range(len(curves[0]))]
-        table[suite][arch] = {"accuracy": mean([r["accuracy"] for r in rows]), "seeds": len(rows),
-                              "methods": methods}  # fmt: skip
+        table[suite][arch] = {
+            "accuracy": mean([r["accuracy"] for r in rows]),
+            "seeds": len(rows),
+            "methods": methods,
+            "per_seed": per_seed,
+        }
     return dict(table)
 
 
@@ -215,43 +264,53 @@ def _name(arch: str) -> str:
     return {"mamba": "Mamba-1", "mamba2": "Mamba-2"}[arch]
 
 
-def _copy_claim(claim, rows: dict, cfg: ReproConfig) -> ClaimResult:
-    parts, ok = [], True
+def _copy_claim(rows: dict, cfg: ReproConfig, n_seeds: int) -> Measured:
+    parts, judged = [], {}
     for arch, r in rows.items():
-        alti, ha = r["methods"]["latim-alti"], r["methods"]["hidden-attention"]
-        frozen = r["methods"].get("latim-alti/frozen", {})
-        good = r["accuracy"] >= 0.97 and alti["auc"] >= 97 and alti["top1"] >= ha["top1"] + 3
-        ok = ok and good
+        m = r["methods"]
+        alti, ha = m["latim-alti"], m["hidden-attention"]
+        frozen = m.get("latim-alti/frozen", {})
+        judged[arch] = {
+            "accuracy": r["accuracy"],
+            "alti_auc": alti["auc"],
+            "alti_top1": alti["top1"],
+            "hidden_attention_top1": ha["top1"],
+        }
         parts.append(
             f"{_name(arch)} (copy accuracy {100 * r['accuracy']:.1f}%): LaTIM-ALTI AUC {alti['auc']:.1f} / "
-            f"top-1 {alti['top1']:.1f} (frozen conv {frozen.get('auc', float('nan')):.1f} / "
-            f"{frozen.get('top1', float('nan')):.1f}), ℓ2 {r['methods']['latim-l2']['auc']:.1f} / "
-            f"{r['methods']['latim-l2']['top1']:.1f}, hidden attention {ha['auc']:.1f} / {ha['top1']:.1f}, "
-            f"Mamba-LRP {r['methods']['mamba-lrp']['auc']:.1f} / {r['methods']['mamba-lrp']['top1']:.1f}"
+            f"top-1 {alti['top1']:.1f} (per seed {_per_seed(r, 'latim-alti', 'auc')}; frozen conv "
+            f"{frozen.get('auc', float('nan')):.1f} / {frozen.get('top1', float('nan')):.1f}), ℓ2 "
+            f"{m['latim-l2']['auc']:.1f} / {m['latim-l2']['top1']:.1f}, hidden attention {ha['auc']:.1f} / "
+            f"{ha['top1']:.1f}, Mamba-LRP {m['mamba-lrp']['auc']:.1f} / {m['mamba-lrp']['top1']:.1f}"
         )
-    suite = next(s for s in cfg.suites if s.name == "copy")
-    n = len(suite.seeds or cfg.seeds)
-    text = "; ".join(parts) + f" (last layer, {cfg.test_examples} test strings, mean of {n} seeds)"
-    return ClaimResult(claim, text, ok, values=rows)
+    text = "; ".join(parts) + f" (last layer, {cfg.test_examples} test strings, mean of {n_seeds} seeds)"
+    return Measured(text, {"archs": judged, "table": rows})
+
+
+def _per_seed(row: dict, method: str, metric: str) -> str:
+    return " / ".join(f"{x:.1f}" for x in row["per_seed"][method][metric])
 
 
 def _control_models(done: list[dict]) -> list[dict]:
-    """Per fixed-length model: its architecture, seed, accuracies, causal AUCs and last-layer method AUCs."""
+    """Per fixed-length model: its architecture, seed, accuracies, causal AUCs and single-layer method AUCs at the
+    last layer."""
     out = []
     for r in sorted((d for d in done if d["suite"] == "copy-fixed"), key=lambda d: (d["arch"], d["seed"])):
-        aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAST_LAYER_METHODS}
+        aucs = {m: v["auc"] for m, v in r["methods"].items() if m.split("/")[0] in LAYER_METHODS}
         roll = r["methods"].get("latim-alti-rollout", {}).get("auc", float("nan"))
         keep = ("arch", "seed", "accuracy", "off_length", "causal_auc")
         out.append({**{k: r[k] for k in keep}, "aucs": aucs, "rollout": roll})
     return out
 
 
-def _control_claim(claim, models: list[dict]) -> ClaimResult:
-    """Judged as the issue states it, per model (a mean over seeds would hide one that finds its sources): every
-    last-layer method's AUC below 70 on every seed's model. Beside each model, the control's premise tested on it:
-    its accuracy on other lengths (:func:`~tenfold.latim.evaluate.off_length_accuracy`: a position copier fails
-    there) and its causal AUC (:func:`~tenfold.latim.evaluate.causal_source_scores`: whether its last layer, and its
-    first, read the gold source at all)."""
+def _control_claim(models: list[dict]) -> Measured:
+    """Per model (a mean over seeds would hide one that reads its sources): the methods' last-layer AUCs beside the
+    model's own causal AUC (:func:`~tenfold.latim.evaluate.causal_source_scores`: whether its last layer, and its
+    first, read the gold source at all, found by removing tokens, no attribution method) and its accuracy on other
+    lengths (:func:`~tenfold.latim.evaluate.off_length_accuracy`: a position copier fails there). The premise that
+    every fixed-length model copies by position does not hold for every model (Mamba-2 often copies by content, and
+    its last layer reads the source), so the methods are judged against what each model reads."""
+    bar = 70
     parts: dict[str, list[str]] = defaultdict(list)
     for r in models:
         a, c = r["aucs"], r["causal_auc"]
@@ -261,36 +320,22 @@ def _control_claim(claim, models: list[dict]) -> ClaimResult:
             f"{max(a.values()):.1f} (ALTI {a['latim-alti']:.1f}, hidden attention {a['hidden-attention']:.1f}), "
             f"rollout {r['rollout']:.1f}"
         )
-    ok = all(max(r["aucs"].values()) < 70 for r in models)
-    text = " | ".join(f"{_name(arch)}: " + "; ".join(p) for arch, p in parts.items())
-    return ClaimResult(claim, text, ok, values={"models": models})
-
-
-def _control_causal_claim(claim, models: list[dict]) -> ClaimResult:
-    """The control judged against each model's own causal AUC instead of the premise that no model reads its source
-    at the last layer: where the causal AUC is below 70 every last-layer method's is too, and on every model ALTI's
-    verdict (AUC ≥ 70) is the causal one."""
-    quiet = [r for r in models if r["causal_auc"]["last"] < 70]
-    reads = [r for r in models if r["causal_auc"]["last"] >= 70]
+    quiet = [r for r in models if r["causal_auc"]["last"] < bar]
 
     def agreeing(method: str) -> int:
-        return sum((r["aucs"][method] >= 70) == (r["causal_auc"]["last"] >= 70) for r in models)
+        return sum((r["aucs"][method] >= bar) == (r["causal_auc"]["last"] >= bar) for r in models)
 
-    agree, agree_ha = agreeing("latim-alti"), agreeing("hidden-attention")
-    ok = agree == len(models) and all(max(r["aucs"].values()) < 70 for r in quiet)
     worst = max((max(r["aucs"].values()) for r in quiet), default=float("nan"))
-    causal = ", ".join(f"{r['causal_auc']['last']:.1f}" for r in reads)
-    alti = ", ".join(f"{r['aucs']['latim-alti']:.1f}" for r in reads)
-    verb = "does" if len(reads) == 1 else "do"
-    text = (f"{len(quiet)} of {len(models)} models' last layers do not read the gold source (causal AUC < 70): "
-            f"highest last-layer method AUC there {worst:.1f}; {len(reads)} {verb} (causal AUC {causal or '—'}; ALTI "
-            f"{alti or '—'}); ALTI's verdict matches the causal one on {agree}/{len(models)} (hidden attention's on "
-            f"{agree_ha}/{len(models)})")  # fmt: skip
-    return ClaimResult(claim, text, ok, values={"agree": agree, "agree_hidden_attention": agree_ha,
-                                                "models": len(models)})  # fmt: skip
+    text = (
+        f"{len(quiet)} of {len(models)} models' last layers do not read the gold source (causal AUC < {bar}): "
+        f"highest last-layer method AUC there {worst:.1f}; ALTI's verdict matches the causal one on "
+        f"{agreeing('latim-alti')}/{len(models)} (hidden attention's on {agreeing('hidden-attention')}/"
+        f"{len(models)}). " + " | ".join(f"{_name(arch)}: " + "; ".join(p) for arch, p in parts.items())
+    )
+    return Measured(text, {"models": models})
 
 
-def _faith_claim(claim, rows: dict) -> ClaimResult:
+def _faith_claim(rows: dict) -> Measured:
     """Judged on the value-path ablation at the layer (what a LaTIM contribution claims: token j's value with the
     selection held, as ALTI holds attention weights); removing the whole token and the prediction-level effect are
     reported beside it, where no value decomposition accounts for the changed selection."""
@@ -299,10 +344,23 @@ def _faith_claim(claim, rows: dict) -> ClaimResult:
         vals = [r["methods"][method][key] if q is None else r["methods"][method][key][q] for r in rows.values()]
         return mean(vals)
 
-    names = [m for m in ("latim-l2", "latim-l2/frozen", "latim-alti", "latim-logit", "hidden-attention",
-                         "grad-input", "mamba-lrp") if all(m in r["methods"] for r in rows.values())]  # fmt: skip
-    rho = {kind: {m: mean_of(m, f"spearman/{kind}") for m in names}
-           for kind in ("value-layer", "remove-layer", "remove-prediction")}  # fmt: skip
+    names = [
+        m
+        for m in (
+            "latim-l2",
+            "latim-l2/frozen",
+            "latim-alti",
+            "latim-logit",
+            "hidden-attention",
+            "grad-input",
+            "mamba-lrp",
+        )
+        if all(m in r["methods"] for r in rows.values())
+    ]
+    rho = {
+        kind: {m: mean_of(m, f"spearman/{kind}") for m in names}
+        for kind in ("value-layer", "remove-layer", "remove-prediction")
+    }
     top1 = {m: mean_of(m, "aopc", 0) for m in names}
     main = rho["value-layer"]
     lat = max(v for m, v in main.items() if m.startswith("latim-"))
@@ -315,43 +373,53 @@ def _faith_claim(claim, rows: dict) -> ClaimResult:
     def listing(d: dict) -> str:
         return ", ".join(f"{m} {v:.2f}" for m, v in d.items())
 
-    text = (f"copy rows, last layer, mean over architectures and seeds. Spearman ρ of scores with the change of the "
-            f"layer's output when a source's value path is removed: {listing(main)} ({by_arch}). Removing the whole "
-            f"token (its selection too), layer output: {listing(rho['remove-layer'])}; predicted token's "
-            f"log-probability: {listing(rho['remove-prediction'])}. Log-probability drop from removing each method's "
-            f"top source: {listing(top1)}")  # fmt: skip
-    return ClaimResult(claim, text, lat > main["hidden-attention"],
-                       values={"spearman": rho, "top1_drop": top1})  # fmt: skip
+    text = (
+        f"copy rows, last layer, mean over architectures and seeds. Spearman ρ of scores with the change of the "
+        f"layer's output when a source's value path is removed: {listing(main)} ({by_arch}). Removing the whole "
+        f"token (its selection too), layer output: {listing(rho['remove-layer'])}; predicted token's "
+        f"log-probability: {listing(rho['remove-prediction'])}. Log-probability drop from removing each method's "
+        f"top source: {listing(top1)}"
+    )
+    return Measured(
+        text, {"best_latim": lat, "hidden_attention": main["hidden-attention"], "spearman": rho, "top1_drop": top1}
+    )
 
 
-def _aer_claim(claim, rows: dict) -> ClaimResult:
+def _aer_claim(rows: dict) -> Measured:
     """Judged against the paper's comparisons: hidden attention for both architectures, Mamba-LRP for Mamba-1 only
     (the published Mamba-LRP has no Mamba-2; ours is an extension, reported beside)."""
-    parts, ok = [], True
+    parts, judged = [], {}
     for arch, r in rows.items():
         aer = {m: v["aer"] for m, v in r["methods"].items()}
-        rivals = ["hidden-attention"] + (["mamba-lrp"] if arch == "mamba" else [])
-        ok = ok and all(aer["latim-alti"] < aer[m] for m in rivals if m in aer)
-        parts.append(f"{_name(arch)} (accuracy {100 * r['accuracy']:.1f}%): AER LaTIM-ALTI {aer['latim-alti']:.1f}, "
-                     f"ℓ2 {aer['latim-l2']:.1f}, rollout {aer.get('latim-alti-rollout', float('nan')):.1f}, hidden "
-                     f"attention {aer['hidden-attention']:.1f}, gradient × input {aer['grad-input']:.1f}, Mamba-LRP "
-                     f"{aer['mamba-lrp']:.1f}{' (our Mamba-2 extension)' if arch == 'mamba2' else ''}")  # fmt: skip
-    return ClaimResult(claim, "; ".join(parts) + " (%, lower is better; one link per target word)", ok, values=rows)
+        rivals = [m for m in ["hidden-attention"] + (["mamba-lrp"] if arch == "mamba" else []) if m in aer]
+        judged[arch] = {"latim-alti": aer["latim-alti"], **{m: aer[m] for m in rivals}, "rivals": rivals}
+        parts.append(
+            f"{_name(arch)} (accuracy {100 * r['accuracy']:.1f}%): AER LaTIM-ALTI {aer['latim-alti']:.1f}, "
+            f"ℓ2 {aer['latim-l2']:.1f}, rollout {aer.get('latim-alti-rollout', float('nan')):.1f}, hidden "
+            f"attention {aer['hidden-attention']:.1f}, gradient × input {aer['grad-input']:.1f}, Mamba-LRP "
+            f"{aer['mamba-lrp']:.1f}{' (our Mamba-2 extension)' if arch == 'mamba2' else ''}"
+        )
+    return Measured(
+        "; ".join(parts) + " (%, lower is better; one link per target word; means over seeds)",
+        {"archs": judged, "table": rows},
+    )
 
 
-def _found_claim(claim, rows: dict, task: str) -> ClaimResult:
+def _found_claim(rows: dict, task: str) -> Measured:
     """Measured, not judged: the task's accuracy and how often each method's last-layer map finds the gold value."""
     parts = []
     for arch, r in rows.items():
         m = r["methods"]
-        parts.append(f"{_name(arch)}: {task} accuracy {100 * r['accuracy']:.1f}%; value found (AUC / top-1): "
-                     f"LaTIM-ALTI {m['latim-alti']['auc']:.1f} / {m['latim-alti']['top1']:.1f}, rollout "
-                     f"{m['latim-alti-rollout']['auc']:.1f} / {m['latim-alti-rollout']['top1']:.1f}, hidden attention "
-                     f"{m['hidden-attention']['auc']:.1f} / {m['hidden-attention']['top1']:.1f}")  # fmt: skip
-    return ClaimResult(claim, "; ".join(parts), None, values=rows)
+        parts.append(
+            f"{_name(arch)}: {task} accuracy {100 * r['accuracy']:.1f}%; value found (AUC / top-1): "
+            f"LaTIM-ALTI {m['latim-alti']['auc']:.1f} / {m['latim-alti']['top1']:.1f}, rollout "
+            f"{m['latim-alti-rollout']['auc']:.1f} / {m['latim-alti-rollout']['top1']:.1f}, hidden attention "
+            f"{m['hidden-attention']['auc']:.1f} / {m['hidden-attention']['top1']:.1f}"
+        )
+    return Measured("; ".join(parts), rows)
 
 
-def _plots(table: dict, path: Path, cfg: ReproConfig) -> list[Path]:
+def _plots(table: dict, path: Path, cfg: ReproConfig, seed: int) -> list[Path]:
     """Top-1 per method and suite (bars), and one copy example's last-layer maps (LaTIM-ALTI vs hidden attention)."""
     import matplotlib.pyplot as plt
 
@@ -374,18 +442,18 @@ def _plots(table: dict, path: Path, cfg: ReproConfig) -> list[Path]:
     fig.tight_layout()
     out.append(save_figure(fig, path / "top1_by_method.png"))
     if "copy" in table:
-        out.append(_example_heatmaps(cfg, path / "copy_example.png"))
+        out.append(_example_heatmaps(cfg, path / "copy_example.png", seed))
     return out
 
 
-def _example_heatmaps(cfg: ReproConfig, path: Path) -> Path:
+def _example_heatmaps(cfg: ReproConfig, path: Path, seed: int) -> Path:
     from tenfold.latim.api import explain
     from tenfold.latim.tasks import dataset
     from tenfold.latim.train import train_task
     from tenfold.latim.viz import heatmaps
 
     suite = next(s for s in cfg.suites if s.name == "copy")
-    model, _ = train_task(suite.train_config("mamba", cfg.seeds[0], cfg.model))
+    model, _ = train_task(suite.train_config("mamba", seed, cfg.model))
     example = dataset(suite.task, 1, 7)[0]
     ids = torch.tensor(example.ids)
     maps = {m: explain(model, ids, method=m, layers=-1)[0] for m in ("latim-alti", "hidden-attention")}

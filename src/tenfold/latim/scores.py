@@ -20,8 +20,13 @@ import torch
 SCORES = ("l1", "l2", "alti", "alti-res")
 
 
-def raw_scores(vectors: torch.Tensor, bias: torch.Tensor, kind: str, residual: torch.Tensor | None = None,
-               rows: torch.Tensor | None = None) -> torch.Tensor:  # fmt: skip
+def raw_scores(
+    vectors: torch.Tensor,
+    bias: torch.Tensor,
+    kind: str,
+    residual: torch.Tensor | None = None,
+    rows: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Unnormalised scores [B, r, J] of a block: ``vectors`` [B, r, J, d], ``bias`` [B, r, d]; for ``alti-res`` also
     the residual h_in of the block's targets [B, r, d] and their positions ``rows`` [r]."""
     if kind == "l1":

@@ -9,19 +9,17 @@ and B = C = (B + C)/2, so that C_i · B_j is a query–key product from the firs
 from __future__ import annotations
 
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from tenfold.common.config import stable_hash
-from tenfold.common.paths import cache_dir
+from tenfold.common.cache import cached_dir, entry_path
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import derive_seed, seed_everything
 from tenfold.latim.tasks import Batch, TaskSpec, collate, dataset, sample
-from tenfold.lm.trainer import StepTrainer
-from tenfold.lm.trainer import TrainConfig as OptimConfig
+from tenfold.lm.trainer import OptimConfig, StepTrainer
 
 
 @dataclass(frozen=True)
@@ -73,8 +71,9 @@ def build(cfg: TaskTrainConfig) -> Any:
         from tenfold.common.errors import UserError
 
         raise UserError(f"unknown architecture '{m.family}' (choose from mamba, mamba2)")
-    spec = ModelSpec(m.family, d_model=m.d_model, n_layer=m.n_layer, d_state=m.d_state, head_dim=m.head_dim,
-                     chunk_size=32)  # fmt: skip
+    spec = ModelSpec(
+        m.family, d_model=m.d_model, n_layer=m.n_layer, d_state=m.d_state, head_dim=m.head_dim, chunk_size=32
+    )
     conf = hf_config(spec, cfg.task.vocab_size, 0)
     conf.hidden_act = m.activation
     if m.family == "mamba2":
@@ -129,8 +128,9 @@ class TaskTrainer(StepTrainer):
 
     def loss(self, batch: Batch) -> torch.Tensor:
         logits = self.model(input_ids=batch.ids, attention_mask=batch.mask).logits
-        return torch.nn.functional.cross_entropy(logits.flatten(0, 1).float(), batch.labels.flatten(),
-                                                 ignore_index=-100)  # fmt: skip
+        return torch.nn.functional.cross_entropy(
+            logits.flatten(0, 1).float(), batch.labels.flatten(), ignore_index=-100
+        )
 
     def batch_tokens(self, batch: Batch) -> int:
         return int((batch.labels != -100).sum())
@@ -151,22 +151,28 @@ def accuracy(model: Any, batch: Batch) -> float:
 
 
 def model_dir(cfg: TaskTrainConfig) -> Path:
-    """Where the trained model of ``cfg`` is cached."""
-    m, t = cfg.model, cfg.task
-    return cache_dir("latim", "models") / f"{t.name}-{m.family}-s{cfg.optim.seed}-{stable_hash(asdict(cfg))}"
+    """Where the trained model of ``cfg`` is (or will be) cached."""
+    return entry_path("latim-models", cfg, label=_label(cfg))
+
+
+def _label(cfg: TaskTrainConfig) -> str:
+    return f"{cfg.task.name}-{cfg.model.family}-s{cfg.optim.seed}"
 
 
 def train_task(cfg: TaskTrainConfig, progress: bool = False) -> tuple[Any, dict]:
     """Train (or resume, or load) the model of ``cfg``; returns the model (eval mode) and its final metrics."""
     import json
 
-    out = model_dir(cfg)
-    final = out / "final"
-    if (final / "config.json").exists():
-        from tenfold.lm.loading import load_local
+    from tenfold.lm.loading import load_local
 
-        model, _ = load_local(final)
-        return model, json.loads((out / "summary.json").read_text())
+    out = cached_dir(
+        "latim-models", cfg, lambda workdir: _train(cfg, workdir, progress), label=_label(cfg), resume=True
+    )
+    model, _ = load_local(out / "final")
+    return model, json.loads((out / "summary.json").read_text())
+
+
+def _train(cfg: TaskTrainConfig, out: Path, progress: bool) -> None:
     seed_everything(cfg.optim.seed)
     model = build(cfg)
     if (out / "config.json").exists():
@@ -179,6 +185,5 @@ def train_task(cfg: TaskTrainConfig, progress: bool = False) -> tuple[Any, dict]
 
         os.environ.setdefault("TENFOLD_PROGRESS", "0")
     metrics = trainer.train()
-    model.save_pretrained(str(final))
+    model.save_pretrained(str(out / "final"))
     run.write_summary(metrics)
-    return model.eval(), metrics

@@ -59,6 +59,7 @@ def _add_zoo_args(p: argparse.ArgumentParser, corpus: bool = True) -> None:
 def _train(args: argparse.Namespace) -> int:
     import shutil
 
+    from tenfold.common.rundir import RunDir
     from tenfold.lm.config import make_job
     from tenfold.lm.corpora import CORPORA
 
@@ -67,14 +68,23 @@ def _train(args: argparse.Namespace) -> int:
     if args.show_config:
         print_config(job)
         return 0
-    from tenfold.lm.jobs import is_trained, job_dir, train_job
+    from tenfold.common.cache import PARTIAL
+    from tenfold.lm.jobs import ensure_trained, is_trained, job_dir, train_job
 
-    workdir = args.out_dir or job_dir(job)
-    if args.restart and workdir.exists():
-        shutil.rmtree(workdir)
-    if is_trained(workdir):
-        print(f"already trained: {workdir}", file=sys.stderr)
-    summary = train_job(job, workdir, preset=args.preset)
+    workdir = args.out_dir
+    if args.restart:  # a fresh start: the run directory, or the cache entry and its partial build
+        for path in [workdir] if workdir else [job_dir(job), job_dir(job).with_name(job_dir(job).name + PARTIAL)]:
+            if path.exists():
+                shutil.rmtree(path)
+    if workdir is None:
+        if is_trained(job_dir(job)):
+            print(f"already trained: {job_dir(job)}", file=sys.stderr)
+        workdir = ensure_trained(job, preset=args.preset)
+        summary = RunDir.open(workdir).summary() or {}
+    else:
+        if is_trained(workdir):
+            print(f"already trained: {workdir}", file=sys.stderr)
+        summary = train_job(job, workdir, preset=args.preset)
     print(f"val ppl {summary['val_ppl']:.2f}  (unigram {summary['unigram_ppl']:.2f})  -> {workdir}")
     return 0
 

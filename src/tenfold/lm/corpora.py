@@ -21,14 +21,15 @@ from __future__ import annotations
 import bz2
 import hashlib
 import importlib.util
-import json
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from tenfold.common.cache import cached, entry_path
 from tenfold.common.errors import UserError, missing_package
-from tenfold.common.paths import atomic_write_text, cache_dir
 from tenfold.common.registry import Registry
 from tenfold.common.rundir import file_sha256
 
@@ -151,10 +152,6 @@ def split_of(doc: str) -> str:
     return "val" if bucket < SPLIT_PERMILLE[0] + SPLIT_PERMILLE[1] else "test"
 
 
-def _cache_path(name: str) -> Path:
-    return cache_dir("corpora") / f"{name}-v{PREP_VERSION}.json"
-
-
 def load_corpus(name: str, refresh: bool = False) -> Corpus:
     """The corpus ``name`` with its splits (prepared on first use, then read from the cache).
 
@@ -162,13 +159,15 @@ def load_corpus(name: str, refresh: bool = False) -> Corpus:
         UserError: unknown corpus name, or the package that ships it is not installed.
     """
     source = CORPORA.get(name)
-    path = _cache_path(name)
-    if path.exists() and not refresh:
-        try:
-            data = json.loads(path.read_text())
-            return Corpus(name, data["splits"], data["sources"])
-        except (json.JSONDecodeError, KeyError):
-            pass  # a damaged cache entry is rebuilt below
+    key = {"corpus": name, "prep": PREP_VERSION}
+    if refresh:
+        shutil.rmtree(entry_path("corpora", key, label=name), ignore_errors=True)
+    data = cached("corpora", key, lambda: _prepare(source), label=name)
+    return Corpus(name, data["splits"], data["sources"])
+
+
+def _prepare(source: CorpusSource) -> dict[str, Any]:
+    """Read a corpus from its package, drop exact duplicates and split it; the sources' SHA-256 beside."""
     docs, files = source.loader()
     splits: dict[str, list[str]] = {s: [] for s in SPLITS}
     seen: set[str] = set()
@@ -177,6 +176,4 @@ def load_corpus(name: str, refresh: bool = False) -> Corpus:
             continue
         seen.add(doc)
         splits[split_of(doc)].append(doc)
-    corpus = Corpus(name, splits, {label: file_sha256(p) for label, p in files.items()})
-    atomic_write_text(path, json.dumps({"splits": corpus.splits, "sources": corpus.sources}))
-    return corpus
+    return {"splits": splits, "sources": {label: file_sha256(p) for label, p in files.items()}}

@@ -9,21 +9,30 @@ from typing import Any
 
 import torch
 
+from tenfold.common.cache import cached_dir, entry_path, lookup
 from tenfold.common.config import stable_hash
-from tenfold.common.errors import UserError
-from tenfold.common.paths import cache_dir
 from tenfold.common.rundir import RunDir
 from tenfold.lm.config import LMJob
 from tenfold.lm.corpora import load_corpus
 from tenfold.lm.metrics import unigram_perplexity
 from tenfold.lm.tokenization import build_tokenizer, encode_documents
-from tenfold.lm.trainer import TrainConfig, Trainer, eval_windows
+from tenfold.lm.trainer import OptimConfig, StreamTrainer, eval_windows
 from tenfold.lm.zoo import build_model
 
 
+def _label(job: LMJob) -> str:
+    return f"{job.model_name}__{job.corpus}"
+
+
 def job_dir(job: LMJob) -> Path:
-    """The cache directory of ``job``: ``$TENFOLD_CACHE/models/<model>__<corpus>__<hash>``."""
-    return cache_dir("models") / f"{job.model_name}__{job.corpus}__{stable_hash(job)}"
+    """The cache entry of ``job`` (``$TENFOLD_CACHE/models/<model>__<corpus>-<digest>``), whether trained or not."""
+    return entry_path("models", job, label=_label(job))
+
+
+def trained_dir(job: LMJob) -> Path | None:
+    """The ``final/`` directory of ``job``'s trained model in the cache, or None if it has not been trained."""
+    entry = lookup("models", job, label=_label(job))
+    return final_dir(entry) if entry is not None else None
 
 
 def final_dir(workdir: Path) -> Path:
@@ -51,16 +60,18 @@ def train_job(
     Writes the run records (config, env with corpus hashes, metrics, summary, loss plot) and ``final/``.
     Returns the summary: final validation loss/perplexity, the unigram baseline on the same tokens, timing.
     """
-    workdir = Path(workdir) if workdir is not None else job_dir(job)
-    if (workdir / "config.json").exists():
-        _check_same_job(workdir, job)
+    if workdir is None:
+        return RunDir.open(ensure_trained(job, preset)).summary() or {}
+    workdir = Path(workdir)
+    RunDir.check_same_config(workdir, job, "use --restart or another --out-dir")
     if is_trained(workdir):
         return RunDir.open(workdir).summary() or {}
     tokenizer, train_ids, val_ids, sources = _token_streams(job)
     model = build_model(job.model, len(tokenizer), tokenizer.eos_token_id, seed=job.train.seed)
     extra = {"model": job.model_name, "corpus": job.corpus}
-    return run_training(workdir, job, model, tokenizer, train_ids, val_ids, job.train, sources, "lm", preset,
-                        stop_at, extra)  # fmt: skip
+    return run_training(
+        workdir, job, model, tokenizer, train_ids, val_ids, job.train, sources, "lm", preset, stop_at, extra
+    )
 
 
 def run_training(
@@ -70,7 +81,7 @@ def run_training(
     tokenizer: Any,
     train_ids: torch.Tensor,
     val_ids: torch.Tensor,
-    cfg: TrainConfig,
+    cfg: OptimConfig,
     sources: dict[str, str] | None = None,
     system: str = "lm",
     preset: str = "custom",
@@ -87,7 +98,7 @@ def run_training(
     run = RunDir.create(workdir, system, preset, cfg.seed, record, path=workdir) if fresh else RunDir.open(workdir)
     if sources:
         run.record_data_files(sources)
-    trainer = Trainer(model, train_ids, val_ids, cfg, workdir, run)
+    trainer = StreamTrainer(model, train_ids, val_ids, cfg, workdir, run)
     t0 = time.perf_counter()
     final = trainer.train(stop_at=stop_at)
     if trainer.step < cfg.steps:  # stopped early on purpose (stop_at): leave it resumable
@@ -121,7 +132,7 @@ def train_on_texts(
     tokenizer: Any,
     train_texts: list[str],
     val_texts: list[str],
-    cfg: TrainConfig,
+    cfg: OptimConfig,
     system: str = "lm",
     preset: str = "custom",
 ) -> Path:
@@ -140,16 +151,6 @@ def texts_hash(texts: list[str]) -> str:
     return stable_hash(["\x00".join(texts)], 16)
 
 
-def _check_same_job(workdir: Path, job: LMJob) -> None:
-    """Refuse to resume (or reuse) a directory that holds a run of a different job."""
-    try:
-        stored = RunDir.open(workdir).read_json("config.json")["config"]
-    except (OSError, ValueError, KeyError):
-        raise UserError(f"'{workdir}' has an unreadable config.json; use --restart or another --out-dir") from None
-    if stable_hash(stored) != stable_hash(job):
-        raise UserError(f"'{workdir}' holds a run with a different config; use --restart or another --out-dir")
-
-
 def _plot_curves(run: RunDir, unigram_ppl: float) -> None:
     from tenfold.common.plots import line_plot
 
@@ -164,8 +165,6 @@ def _plot_curves(run: RunDir, unigram_ppl: float) -> None:
 
 
 def ensure_trained(job: LMJob, preset: str = "custom") -> Path:
-    """The cache directory of ``job`` with a trained model in ``final/`` (training it first if needed)."""
-    workdir = job_dir(job)
-    if not is_trained(workdir):
-        train_job(job, workdir, preset=preset)
-    return workdir
+    """The cache entry of ``job`` with a trained model in ``final/`` (trained first if needed; an interrupted
+    training resumes from its last checkpoint)."""
+    return cached_dir("models", job, lambda out: train_job(job, out, preset=preset), label=_label(job), resume=True)

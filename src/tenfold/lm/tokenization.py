@@ -11,15 +11,12 @@ Every tokenizer has ``<|endoftext|>`` as EOS (GPT-2's document separator).
 from __future__ import annotations
 
 import importlib.util
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tenfold.common.config import stable_hash
+from tenfold.common.cache import cached_dir
 from tenfold.common.errors import UserError, missing_package
-from tenfold.common.paths import cache_dir
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerFast
@@ -108,18 +105,14 @@ def build_tokenizer(spec: TokenizerSpec | str, corpus: str | None = None) -> Pre
         raise UserError(f"tokenizer '{spec}' is trained on a corpus; name one")
     from tenfold.lm.corpora import PREP_VERSION, load_corpus
 
-    path = cache_dir("tokenizers") / f"{corpus}-{spec}-{stable_hash([corpus, str(spec), PREP_VERSION], 8)}"
-    if (path / "tokenizer.json").exists():
-        return PreTrainedTokenizerFast.from_pretrained(str(path))
-    texts = load_corpus(corpus).docs("train")
-    tok = train_bpe(texts, spec.vocab_size) if spec.kind == "bpe" else char_tokenizer(texts)  # type: ignore[arg-type]
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-    tok.save_pretrained(str(tmp))
-    if path.exists():  # another process got there first: its copy is identical
-        shutil.rmtree(tmp)
-    else:
-        tmp.replace(path)
-    return tok
+    def build(out: Path) -> None:
+        texts = load_corpus(corpus).docs("train")
+        tok = train_bpe(texts, spec.vocab_size) if spec.kind == "bpe" else char_tokenizer(texts)  # type: ignore[arg-type]
+        tok.save_pretrained(str(out))
+
+    key = {"corpus": corpus, "spec": str(spec), "prep": PREP_VERSION}
+    path = cached_dir("tokenizers", key, build, label=f"{corpus}-{spec}")
+    return PreTrainedTokenizerFast.from_pretrained(str(path))
 
 
 def encode_documents(tok: PreTrainedTokenizerFast, docs: list[str]) -> list[int]:

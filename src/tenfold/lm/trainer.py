@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Optimisation settings of :class:`Trainer`."""
+class OptimConfig:
+    """Optimisation settings of :class:`StreamTrainer`."""
 
     steps: int = 800
     """optimizer steps."""
@@ -75,7 +75,7 @@ class TrainConfig:
             raise ValueError("min_lr_ratio must be in [0, 1]")
 
 
-def lr_factor(step: int, cfg: TrainConfig) -> float:
+def lr_factor(step: int, cfg: OptimConfig) -> float:
     """Multiplier of ``cfg.lr`` at optimizer step ``step`` (0-based): linear warm-up, then cosine decay."""
     if step < cfg.warmup_steps:
         return (step + 1) / cfg.warmup_steps
@@ -124,7 +124,7 @@ class StepTrainer:
     """The optimisation loop, checkpoints and exact resume, for any batch source (see the module docstring).
 
     Subclasses say what a batch is (:meth:`batch`, a pure function of the step), what it costs (:meth:`loss`) and how
-    to evaluate (:meth:`evaluate`): :class:`Trainer` trains on a token stream; synthetic-task trainers (LaTIM's)
+    to evaluate (:meth:`evaluate`): :class:`StreamTrainer` trains on a token stream; synthetic-task trainers (LaTIM's)
     draw their sequences from the step's seed.
 
     Args:
@@ -134,7 +134,7 @@ class StepTrainer:
         run: run directory for metrics (defaults to one at ``workdir``).
     """
 
-    def __init__(self, model: torch.nn.Module, cfg: TrainConfig, workdir: Path, run: RunDir | None = None):
+    def __init__(self, model: torch.nn.Module, cfg: OptimConfig, workdir: Path, run: RunDir | None = None):
         self.model, self.cfg = model, cfg
         self.workdir = Path(workdir)
         self.ckpt_dir = self.workdir / "checkpoints"
@@ -255,7 +255,7 @@ class StepTrainer:
         return {"step": self.step, **final}
 
 
-class Trainer(StepTrainer):
+class StreamTrainer(StepTrainer):
     """Trains ``model`` on a token stream: random windows of ``block_size + 1`` tokens, next-token loss everywhere.
 
     Args:
@@ -272,7 +272,7 @@ class Trainer(StepTrainer):
         model: torch.nn.Module,
         train_ids: torch.Tensor,
         val_ids: torch.Tensor,
-        cfg: TrainConfig,
+        cfg: OptimConfig,
         workdir: Path,
         run: RunDir | None = None,
     ):

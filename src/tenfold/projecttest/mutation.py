@@ -20,10 +20,26 @@ from tenfold.projecttest.prompt import TestFile
 from tenfold.projecttest.runner_python import _junit
 from tenfold.projecttest.sandbox import Limits, Sandbox
 
-_BINOP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.FloorDiv: ast.Mod,
-          ast.Mod: ast.FloorDiv}  # fmt: skip
-_CMP = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq, ast.NotEq: ast.Eq,
-        ast.Is: ast.IsNot, ast.IsNot: ast.Is, ast.In: ast.NotIn, ast.NotIn: ast.In}  # fmt: skip
+_BINOP = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Mod,
+    ast.Mod: ast.FloorDiv,
+}
+_CMP = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+}
 
 
 @dataclass(frozen=True)
@@ -106,9 +122,20 @@ def _run(project: Project, tests: list[TestFile], limits: Limits, test_timeout_s
             box.write(t.path, t.text)
         if mutant is not None:
             box.write(mutant.file, mutant.text)
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-               f"--timeout={test_timeout_s}", "--timeout-method=signal", "--junitxml=../junit.xml",
-               *[t.path for t in tests]]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            f"--timeout={test_timeout_s}",
+            "--timeout-method=signal",
+            "--junitxml=../junit.xml",
+            *[t.path for t in tests],
+        ]
         res = box.run(cmd, limits)
         outcomes = {t.name: t.outcome for t in _junit(box.work.parent / "junit.xml")}
         return res, outcomes

@@ -43,8 +43,12 @@ def ensure_pynguin() -> Path:
         return found
     venv = cache_dir("projecttest", "pynguin-venv")
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-    proc = subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", f"pynguin=={VERSION}", *PROJECT_DEPS],
-                          capture_output=True, text=True, timeout=900)  # fmt: skip
+    proc = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", f"pynguin=={VERSION}", *PROJECT_DEPS],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if proc.returncode != 0 or not (venv / "bin" / "pynguin").exists():
         raise LaneUnavailable(f"could not install pynguin ({proc.stderr.strip()[-200:]}); {HINT}")
     return venv / "bin" / "pynguin"
@@ -73,8 +77,19 @@ class PynguinGenerator:
                 if Path(rel).name in ("__init__.py", "__main__.py"):
                     continue
                 module = f"{project.name}." + rel[:-3].replace("/", ".")
-                cmd = [str(exe), "--project-path", str(box.tmp), "--module-name", module, "--output-path", str(out),
-                       "--maximum-search-time", str(self.search_time_s), "--seed", str(self.seed)]  # fmt: skip
+                cmd = [
+                    str(exe),
+                    "--project-path",
+                    str(box.tmp),
+                    "--module-name",
+                    module,
+                    "--output-path",
+                    str(out),
+                    "--maximum-search-time",
+                    str(self.search_time_s),
+                    "--seed",
+                    str(self.seed),
+                ]
                 limits = Limits(wall_s=self.search_time_s * 4 + 60, cpu_s=self.search_time_s * 4 + 60)
                 res = box.run(cmd, limits, extra_env={"PYNGUIN_DANGER_AWARE": "1"})
                 if res.returncode != 0:

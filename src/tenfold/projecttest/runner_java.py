@@ -24,8 +24,16 @@ from tenfold.projecttest.sandbox import Limits, Sandbox
 JARS = Path("/usr/share/java")
 HINT = "install a JDK and JUnit 5 (Debian: apt-get install default-jdk junit5 libmockito-java libjacoco-java)"
 _MOCKITO = ("mockito-core.jar", "byte-buddy.jar", "byte-buddy-agent.jar", "objenesis.jar")
-_NOT_INSTRUMENTED = ("org.jacoco", "org.objectweb", "org.junit", "org.mockito", "net.bytebuddy", "org.objenesis",
-                     "org.opentest4j", "org.apiguardian")  # fmt: skip
+_NOT_INSTRUMENTED = (
+    "org.jacoco",
+    "org.objectweb",
+    "org.junit",
+    "org.mockito",
+    "net.bytebuddy",
+    "org.objenesis",
+    "org.opentest4j",
+    "org.apiguardian",
+)
 _JACOCO_CORE = ("org.jacoco.core.jar", "asm.jar", "asm-commons.jar", "asm-tree.jar")
 
 SUMMARY_JAVA = """
@@ -129,8 +137,10 @@ def run_java_suite(
         if res.returncode != 0:
             rec.reason = "the project itself does not compile: " + _first_compile_error(res.stderr)
             return rec
-        res = box.run([*javac, "-cp", ":".join(["../classes", *cp_libs]), "-d", "../test-classes",
-                       *[t.path for t in tests]], limits)  # fmt: skip
+        res = box.run(
+            [*javac, "-cp", ":".join(["../classes", *cp_libs]), "-d", "../test-classes", *[t.path for t in tests]],
+            limits,
+        )
         rec.run_s = res.wall_s
         if res.returncode != 0:
             error = _first_compile_error(res.stderr)
@@ -146,10 +156,22 @@ def run_java_suite(
             # the unshaded Debian runtime must not instrument itself (nor the test tooling)
             excludes = ":".join(f"{p}.*" for p in _NOT_INSTRUMENTED)
             agent = [f"-javaagent:{tc['jacoco_agent']}=destfile=../jacoco.exec,excludes={excludes}"]
-        run = [str(tc["java"]), *agent, f"-Djunit.jupiter.execution.timeout.default={test_timeout_s}s", "-jar",
-               str(tc["junit"]), "-cp", ":".join(["../classes", "../test-classes", *map(str, tc["mockito"])]),
-               "--scan-classpath", "../test-classes", "--reports-dir", "../reports", "--disable-banner",
-               "--details", "none"]  # fmt: skip
+        run = [
+            str(tc["java"]),
+            *agent,
+            f"-Djunit.jupiter.execution.timeout.default={test_timeout_s}s",
+            "-jar",
+            str(tc["junit"]),
+            "-cp",
+            ":".join(["../classes", "../test-classes", *map(str, tc["mockito"])]),
+            "--scan-classpath",
+            "../test-classes",
+            "--reports-dir",
+            "../reports",
+            "--disable-banner",
+            "--details",
+            "none",
+        ]
         res = box.run(run, limits)
         rec.run_s += res.wall_s
         rec.tests = [t for xml in sorted((out / "reports").glob("*.xml")) for t in _junit(xml)]

@@ -119,8 +119,16 @@ def run_js_suite(
             box.write(name, text)
         for t in tests:
             box.write(t.path, t.text)
-        cmd = ["node", str(modules / "jest" / "bin" / "jest.js"), "--config", "jest.config.cjs", "--ci", "--json",
-               "--outputFile=../jest.json", "--forceExit"]  # fmt: skip
+        cmd = [
+            "node",
+            str(modules / "jest" / "bin" / "jest.js"),
+            "--config",
+            "jest.config.cjs",
+            "--ci",
+            "--json",
+            "--outputFile=../jest.json",
+            "--forceExit",
+        ]
         res = box.run(cmd, limits)
         rec.run_s = res.wall_s
         rec.notes += res.notes

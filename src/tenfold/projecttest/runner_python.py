@@ -59,10 +59,19 @@ def _exception_line(message: str, text: str) -> str:
 
 def _coverage(box: Sandbox, limits: Limits) -> tuple[float, float, dict]:
     res = box.run(
-        [sys.executable, "-m", "coverage", "json", "--data-file=../.coverage", "-o", "../coverage.json",
-         f"--omit={TEST_OMIT}", "--ignore-errors"],
+        [
+            sys.executable,
+            "-m",
+            "coverage",
+            "json",
+            "--data-file=../.coverage",
+            "-o",
+            "../coverage.json",
+            f"--omit={TEST_OMIT}",
+            "--ignore-errors",
+        ],
         limits,
-    )  # fmt: skip
+    )
     path = box.work.parent / "coverage.json"
     if res.returncode != 0 or not path.exists():
         return 0.0, 0.0, {}
@@ -87,11 +96,29 @@ def run_python_suite(
         for t in tests:
             box.write(t.path, t.text)
         cmd = [
-            sys.executable, "-m", "coverage", "run", "--branch", "--data-file=../.coverage", "--source=.",
-            f"--omit={TEST_OMIT}", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-            "-o", "console_output_style=classic", f"--timeout={test_timeout_s}", "--timeout-method=signal",
-            "--junitxml=../junit.xml", "--rootdir=.", *[t.path for t in tests],
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "coverage",
+            "run",
+            "--branch",
+            "--data-file=../.coverage",
+            "--source=.",
+            f"--omit={TEST_OMIT}",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "-o",
+            "console_output_style=classic",
+            f"--timeout={test_timeout_s}",
+            "--timeout-method=signal",
+            "--junitxml=../junit.xml",
+            "--rootdir=.",
+            *[t.path for t in tests],
+        ]
         res: RunResult = box.run(cmd, limits)
         rec.run_s = res.wall_s
         rec.notes += res.notes

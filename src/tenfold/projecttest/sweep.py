@@ -198,8 +198,10 @@ def _evaluate_safely(project: Project, generator: Generator, cfg: SweepConfig) -
     try:
         return evaluate_project(project, generator, cfg)
     except Exception as e:  # a harness bug on one project is recorded, not fatal to the sweep
-        records = [ProjectRecord(project.name, project.language, generator.name, s, reason=f"harness: {e!r}")
-                   for s in cfg.scenarios]  # fmt: skip
+        records = [
+            ProjectRecord(project.name, project.language, generator.name, s, reason=f"harness: {e!r}")
+            for s in cfg.scenarios
+        ]
         return records, {"project": project.name, "reply": "", "error": repr(e)}
 
 

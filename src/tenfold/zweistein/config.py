@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tenfold.common.config import select_preset
+from tenfold.common.config import check_fields, select_preset
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,13 @@ class ReproConfig:
     """who moves first in the strength matches: 0 Red (the paper's example) or 1 Blue (OpenSpiel)."""
     workers: int | None = None
     """worker processes for matches (default: all cores)."""
+
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=("strength_games", "random_games", "openspiel_games", "workers"),
+            choices={"placement": ("random", "mirror"), "first_player": (0, 1)},
+        )
 
 
 PRESETS = {

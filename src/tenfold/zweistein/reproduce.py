@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
-from tenfold.common.registry import ClaimResult, Reproduction
-from tenfold.common.rundir import RunDir
-from tenfold.common.seeding import seed_everything
+from tenfold.common.claims import Measured, Skipped, claim_index
+from tenfold.common.reproduce import Context, Reproducer
 from tenfold.common.stats import wilson_interval
 from tenfold.zweistein import openspiel_bridge
-from tenfold.zweistein.config import repro_config
+from tenfold.zweistein.claims import CLAIMS, MATCH_CLAIMS
+from tenfold.zweistein.config import PRESETS, ReproConfig
 from tenfold.zweistein.evaluation import ZweisteinEvaluator
 from tenfold.zweistein.game import RED, Rules, State
 from tenfold.zweistein.race import array_index, default_table, exact_race
 from tenfold.zweistein.tournament import MatchResult, Tournament, play_game, play_match
+
+REPRODUCER = Reproducer("zweistein", CLAIMS, PRESETS, code=("tenfold.zweistein",))
+CLAIM_INDEX = claim_index(CLAIMS)
 
 
 def start_arrays(red_setup: tuple[int, ...]) -> tuple[int, ...]:
@@ -54,85 +54,71 @@ def first_mover_rate(games: int, seed: int) -> tuple[int, int]:
     return wins, games
 
 
-def reproduce(preset: str = "quick", out_dir: Path = Path("reports/latest/zweistein"), seed: int = 0) -> Reproduction:
-    from tenfold.zweistein import SYSTEM
-
-    cfg = repro_config(preset)
-    seed_everything(seed)
-    t0 = time.perf_counter()
-    run = RunDir.create(out_dir, "zweistein", preset, seed, cfg)
-    claims = {c.id: c for c in SYSTEM.claims}
-    results: list[ClaimResult] = []
-
-    race = race_exactness(small=not cfg.exact_start)
-    holds = race["abs_diff"] <= 1e-9 and abs(race["board_value_red"] - race["mirror_value_blue"]) <= 1e-12
-    results.append(
-        ClaimResult(
-            claims["race_exact"],
-            f"table {race['zweistein']:.12f} vs exact {race['exact']:.12f} (|Δ| {race['abs_diff']:.1e}); "
-            "mirror-invariant",
-            holds,
-            note=f"arrays {race['arrays']}",
-            values=race,
-        )
-    )
-
-    if openspiel_bridge.available():
-        check = openspiel_bridge.cross_check(cfg.openspiel_games, seed)
-        ok = check["move_set_mismatches"] == 0 and check["winner_mismatches"] == 0
-        results.append(
-            ClaimResult(
-                claims["rules_openspiel"],
-                f"{check['games']} games, {check['decisions']} decisions, {check['move_set_mismatches']} move-set and "
-                f"{check['winner_mismatches']} winner mismatches",
-                ok,
-                values=check,
-            )
-        )
-    else:
-        results.append(ClaimResult(claims["rules_openspiel"], "open-spiel not installed", None))
-
-    wins, games = first_mover_rate(cfg.random_games, seed)
-    lo, hi = wilson_interval(wins, games)
-    results.append(
-        ClaimResult(
-            claims["first_mover"],
-            f"{wins / games:.3f} [{lo:.3f}, {hi:.3f}] over {games} games",
-            None,
-            note="measured, not a paper figure",
-            values={"wins": wins, "games": games, "lo": lo, "hi": hi},
-        )
-    )
-
+def _strength_matches(ctx: Context) -> dict[str, MatchResult]:
+    """Every strength match of the preset (claim id → result), the win-matrix plot and the ratings."""
+    cfg: ReproConfig = ctx.config
     rules = Rules(first_player=cfg.first_player)
-    matchups = [
-        ("beats_naive", "zweistein-d2", "naive-d2", 0.5),
-        ("beats_schwarz", "zweistein-d2", "schwarz-d2", 0.5),
-        ("deeper_is_better", "zweistein-d2", "zweistein-1ply", 0.5),
-        ("beats_random", "zweistein-1ply", "random", 0.9),
-    ]
-    if cfg.deeper:
-        matchups.append(("d3_vs_d2", "zweistein-d3", "zweistein-d2", 0.5))
-    agents = sorted({a for _, a, _, _ in matchups} | {b for _, _, b, _ in matchups})
-    tour = Tournament(agents, cfg.strength_games, seed, rules, cfg.placement, cfg.workers)  # type: ignore[arg-type]
-    for claim_id, a, b, bar in matchups:
-        m: MatchResult = play_match(a, b, cfg.strength_games, seed, rules, cfg.placement, cfg.workers)  # type: ignore[arg-type]
+    matchups = {cid: CLAIM_INDEX[cid].thresholds["agents"] for cid in MATCH_CLAIMS if cid != "d3_vs_d2" or cfg.deeper}
+    agents = sorted({a for pair in matchups.values() for a in pair})
+    tour = Tournament(agents, cfg.strength_games, ctx.seed, rules, cfg.placement, cfg.workers)  # type: ignore[arg-type]
+    out = {}
+    for claim_id, (a, b) in matchups.items():
+        m = play_match(a, b, cfg.strength_games, ctx.seed, rules, cfg.placement, cfg.workers)  # type: ignore[arg-type]
         tour.matches.append(m)
+        ctx.run.log(None, match=f"{a} vs {b}", **m.to_dict())
+        out[claim_id] = m
+    ctx.save_figure(tour.plot(), "win_matrix")
+    ctx.run.write_json("ratings.json", tour.ratings())
+    return out
+
+
+def _match_claim(claim_id: str) -> None:
+    @REPRODUCER.measures(claim_id)
+    def measure(ctx: Context) -> Measured | Skipped:
+        matches = ctx.once(_strength_matches)
+        if claim_id not in matches:
+            return Skipped("deeper=false (Zweistein-d3 plays in the paper preset)")
+        m = matches[claim_id]
         lo, hi = m.interval
-        ok = lo > 0.5 if bar == 0.5 else m.rate > bar and lo > 0.5
-        results.append(
-            ClaimResult(
-                claims[claim_id],
-                f"{m.rate:.3f} [{lo:.3f}, {hi:.3f}] over {m.games} games (Elo {m.elo:+.0f})",
-                ok,
-                note=f"lower Wilson bound > 0.5{'; rate > 0.9' if bar == 0.9 else ''}",
-                values=m.to_dict(),
-            )
+        return Measured(
+            f"{m.rate:.3f} [{lo:.3f}, {hi:.3f}] over {m.games} games (Elo {m.elo:+.0f})",
+            {**m.to_dict(), "rate": m.rate, "lo": lo, "hi": hi},
         )
-        run.log(None, match=f"{a} vs {b}", **m.to_dict())
-    plot = run.save_figure(tour.plot(), "win_matrix")
-    run.write_json("ratings.json", tour.ratings())
-    for r in results:
-        run.log(None, claim=r.claim.id, ours=r.ours, holds=r.holds)
-    run.write_summary({r.claim.id: {"ours": r.ours, "holds": r.holds, **r.values} for r in results})
-    return Reproduction("zweistein", preset, seed, results, [run.path], [plot], time.perf_counter() - t0)
+
+
+for _claim_id in MATCH_CLAIMS:
+    _match_claim(_claim_id)
+
+
+@REPRODUCER.measures("race_exact")
+def race_exact(ctx: Context) -> Measured:
+    race = race_exactness(small=not ctx.config.exact_start)
+    return Measured(
+        f"table {race['zweistein']:.12f} vs exact {race['exact']:.12f} (|Δ| {race['abs_diff']:.1e}); mirror value "
+        f"{race['mirror_value_blue']:.12f} for {race['board_value_red']:.12f}",
+        race,
+        note=f"arrays {race['arrays']}",
+    )
+
+
+@REPRODUCER.measures("rules_openspiel")
+def rules_openspiel(ctx: Context) -> Measured | Skipped:
+    if not openspiel_bridge.available():
+        return Skipped("open-spiel is not installed (pip install open-spiel)")
+    check = openspiel_bridge.cross_check(ctx.config.openspiel_games, ctx.seed)
+    return Measured(
+        f"{check['games']} games, {check['decisions']} decisions, {check['move_set_mismatches']} move-set and "
+        f"{check['winner_mismatches']} winner mismatches",
+        check,
+    )
+
+
+@REPRODUCER.measures("first_mover")
+def first_mover(ctx: Context) -> Measured:
+    wins, games = first_mover_rate(ctx.config.random_games, ctx.seed)
+    lo, hi = wilson_interval(wins, games)
+    return Measured(
+        f"{wins / games:.3f} [{lo:.3f}, {hi:.3f}] over {games} games",
+        {"wins": wins, "games": games, "lo": lo, "hi": hi},
+        note="measured, not a paper figure",
+    )

@@ -71,9 +71,14 @@ def hf_config(config: dict[str, Any]) -> Any:
         raise UserError("this Mamba-2 checkpoint has d_ssm < d_inner (an extra gated MLP branch): not supported")
     if d_inner % head_dim:
         raise UserError(f"mamba_ssm config: d_inner {d_inner} is not a multiple of headdim {head_dim}")
-    return tf.Mamba2Config(**common, num_heads=d_inner // head_dim, head_dim=head_dim,
-                           n_groups=int(ssm.get("ngroups", 1)), chunk_size=int(ssm.get("chunk_size", 256)),
-                           time_step_limit=(0.0, float("inf")))  # fmt: skip
+    return tf.Mamba2Config(
+        **common,
+        num_heads=d_inner // head_dim,
+        head_dim=head_dim,
+        n_groups=int(ssm.get("ngroups", 1)),
+        chunk_size=int(ssm.get("chunk_size", 256)),
+        time_step_limit=(0.0, float("inf")),
+    )
 
 
 def _state_dict(path: Path) -> dict[str, Any]:
@@ -105,8 +110,9 @@ def load_mamba_ssm(path: Path, config: dict[str, Any], dtype: Any) -> Any:
         raise UserError(f"cannot load the mamba_ssm weights in '{path}': {first}") from None
     missing = [k for k in missing if not (conf.tie_word_embeddings and k == "lm_head.weight")]
     if missing or unexpected:
-        raise UserError(f"cannot load the mamba_ssm weights in '{path}': missing {missing[:3]}, "
-                        f"unexpected {unexpected[:3]}")  # fmt: skip
+        raise UserError(
+            f"cannot load the mamba_ssm weights in '{path}': missing {missing[:3]}, unexpected {unexpected[:3]}"
+        )
     if conf.tie_word_embeddings:
         model.tie_weights()
     return model.to(dtype).eval()
@@ -119,22 +125,36 @@ def save_mamba_ssm(model: Any, path: Path, vocab_size: int | None = None, safete
     import transformers as tf
 
     c = model.config
-    ssm: dict[str, Any] = {"d_state": c.state_size, "d_conv": c.conv_kernel, "expand": c.expand,
-                           "bias": c.use_bias, "conv_bias": c.use_conv_bias}  # fmt: skip
+    ssm: dict[str, Any] = {
+        "d_state": c.state_size,
+        "d_conv": c.conv_kernel,
+        "expand": c.expand,
+        "bias": c.use_bias,
+        "conv_bias": c.use_conv_bias,
+    }
     if isinstance(c, tf.MambaConfig):
         ssm |= {"layer": "Mamba1", "dt_rank": c.time_step_rank}
     else:
         ssm |= {"layer": "Mamba2", "headdim": c.head_dim, "ngroups": c.n_groups, "chunk_size": c.chunk_size}
-    config = {"d_model": c.hidden_size, "n_layer": c.num_hidden_layers, "vocab_size": vocab_size or c.vocab_size,
-              "ssm_cfg": ssm, "rms_norm": True, "residual_in_fp32": c.residual_in_fp32, "fused_add_norm": True,
-              "pad_vocab_size_multiple": 8 if c.vocab_size % 8 == 0 else 1,
-              "tie_embeddings": c.tie_word_embeddings}  # fmt: skip
+    config = {
+        "d_model": c.hidden_size,
+        "n_layer": c.num_hidden_layers,
+        "vocab_size": vocab_size or c.vocab_size,
+        "ssm_cfg": ssm,
+        "rms_norm": True,
+        "residual_in_fp32": c.residual_in_fp32,
+        "fused_add_norm": True,
+        "pad_vocab_size_multiple": 8 if c.vocab_size % 8 == 0 else 1,
+        "tie_embeddings": c.tie_word_embeddings,
+    }
     if _padded_vocab(config) != c.vocab_size:
         raise ValueError(f"vocab_size {config['vocab_size']} does not pad to the model's {c.vocab_size}")
     path.mkdir(parents=True, exist_ok=True)
     (path / "config.json").write_text(json.dumps(config, indent=2))
-    state = {k.replace("backbone.embeddings.", "backbone.embedding."): v.detach().clone().contiguous()
-             for k, v in model.state_dict().items()}  # fmt: skip
+    state = {
+        k.replace("backbone.embeddings.", "backbone.embedding."): v.detach().clone().contiguous()
+        for k, v in model.state_dict().items()
+    }
     if c.tie_word_embeddings:
         state.pop("lm_head.weight", None)
     if safetensors:

@@ -18,11 +18,11 @@ import torch
 
 from tenfold.aac.adaptation import UsefulnessScorer, select_random, select_top
 from tenfold.aac.baselines import ClassifierHead, train_classifier_head
-from tenfold.aac.config import AACConfig
+from tenfold.aac.config import ReproConfig
 from tenfold.aac.data import AACData
 from tenfold.aac.ngram import KneserNeyCharLM
+from tenfold.common.cache import cached_dir
 from tenfold.common.config import stable_hash
-from tenfold.common.paths import cache_dir
 from tenfold.lm.jobs import final_dir, texts_hash, train_on_texts
 from tenfold.lm.loading import load_local
 from tenfold.lm.tokenization import char_tokenizer, train_bpe
@@ -36,10 +36,6 @@ def _val_split(texts: list[str]) -> tuple[list[str], list[str]]:
     return [t for i, t in enumerate(texts) if i % 50], [t for i, t in enumerate(texts) if i % 50 == 0]
 
 
-def _workdir(kind: str, key: Any) -> Path:
-    return cache_dir("aac") / f"{kind}-{stable_hash(key)}"
-
-
 def tokenizers(data: AACData) -> tuple[Any, Any]:
     """BPE-1024 and character tokenizers trained on G + the pool (never on the test text)."""
     texts = data.general_train + data.pool
@@ -48,14 +44,17 @@ def tokenizers(data: AACData) -> tuple[Any, Any]:
     for kind, make in (("bpe", lambda: train_bpe(texts, 1024)), ("char", lambda: char_tokenizer(texts))):
         from transformers import PreTrainedTokenizerFast
 
-        path = cache_dir("aac", "tokenizers") / f"{kind}-{key}"
-        if not (path / "tokenizer.json").exists():
-            make().save_pretrained(str(path))
+        path = cached_dir(
+            "tokenizers",
+            {"aac": kind, "texts": key},
+            lambda out, make=make: make().save_pretrained(str(out)),
+            label=f"aac-{kind}",
+        )
         out.append(PreTrainedTokenizerFast.from_pretrained(str(path)))
     return out[0], out[1]
 
 
-def selections(data: AACData, cfg: AACConfig, seed: int) -> dict[str, Any]:
+def selections(data: AACData, cfg: ReproConfig, seed: int) -> dict[str, Any]:
     """The usefulness scores of the pool and the top / random selections (indices)."""
     scorer = UsefulnessScorer().fit(data.seed, data.general_train[:5000])
     scores = [scorer.score(s) for s in data.pool]
@@ -73,7 +72,8 @@ def selections(data: AACData, cfg: AACConfig, seed: int) -> dict[str, Any]:
 def train_lm(
     kind: str, tokenizer: Any, texts: list[str], train_cfg, seed: int, init: Path | None = None, preset: str = "custom"
 ) -> Path:
-    """Train gpt2-tiny on ``texts`` (from scratch, or fine-tuning the model in ``init``); cached. Returns final/."""
+    """Train gpt2-tiny on ``texts`` (from scratch, or fine-tuning the model in ``init``); cached, and an interrupted
+    training resumes. Returns the model's ``final/`` directory."""
     train_cfg = dataclasses.replace(train_cfg, seed=seed)
     key = {
         "kind": kind,
@@ -81,33 +81,36 @@ def train_lm(
         "vocab": stable_hash(tokenizer.get_vocab()),
         "texts": texts_hash(texts),
         "train": train_cfg,
-        "init": str(init) if init else None,
+        "init": init.parent.name if init else None,  # the initial model's cache entry: content-addressed already
     }
-    workdir = _workdir(kind, key)
-    if init is None:
-        model = build_model(SPEC, len(tokenizer), tokenizer.eos_token_id, seed=seed)
-    else:
-        model, _ = load_local(init)
-        model.train()
-    train_texts, val_texts = _val_split(texts)
-    train_on_texts(workdir, key, model, tokenizer, train_texts, val_texts, train_cfg, system="aac", preset=preset)
-    return final_dir(workdir)
+
+    def build(workdir: Path) -> None:
+        if init is None:
+            model = build_model(SPEC, len(tokenizer), tokenizer.eos_token_id, seed=seed)
+        else:
+            model, _ = load_local(init)
+            model.train()
+        train_texts, val_texts = _val_split(texts)
+        train_on_texts(workdir, key, model, tokenizer, train_texts, val_texts, train_cfg, system="aac", preset=preset)
+
+    return final_dir(cached_dir("aac-models", key, build, label=kind, resume=True))
 
 
 def classifier_head(
-    backbone_dir: Path, tokenizer: Any, sentences: list[str], cfg: AACConfig, seed: int
+    backbone_dir: Path, tokenizer: Any, sentences: list[str], cfg: ReproConfig, seed: int
 ) -> ClassifierHead:
-    key = {"backbone": str(backbone_dir), "texts": texts_hash(sentences), "steps": cfg.head_steps, "seed": seed}
-    path = _workdir("head", key) / "head.pt"
-    lm, _ = load_local(backbone_dir)
-    if path.exists():
-        model = ClassifierHead(lm, 28)
-        model.load_state_dict(torch.load(path, map_location="cpu"))
-        return model.eval()
-    model = train_classifier_head(lm, tokenizer, sentences, cfg.head_steps, batch_size=32, seed=seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), path)
-    return model
+    """The classification head on the backbone in ``backbone_dir`` (trained once, cached)."""
+    key = {"backbone": backbone_dir.parent.name, "texts": texts_hash(sentences), "steps": cfg.head_steps, "seed": seed}
+
+    def build(out: Path) -> None:
+        lm, _ = load_local(backbone_dir)
+        model = train_classifier_head(lm, tokenizer, sentences, cfg.head_steps, batch_size=32, seed=seed)
+        torch.save(model.state_dict(), out / "head.pt")
+
+    path = cached_dir("aac-models", key, build, label="head") / "head.pt"
+    model = ClassifierHead(load_local(backbone_dir)[0], 28)  # the state dict holds the fine-tuned backbone too
+    model.load_state_dict(torch.load(path, map_location="cpu"))
+    return model.eval()
 
 
 def ngram(sentences: list[str], order: int) -> KneserNeyCharLM:
