@@ -49,8 +49,11 @@ def test_skeleton(system):
 def test_every_numeric_config_field_refuses_a_negative_value(system):
     """``__post_init__`` validates: a negative size, count or budget is a one-line UserError, never a silent run."""
     cfg = SPECS[system].load_reproducer().config("test")
-    numeric = [f.name for f in dataclasses.fields(cfg) if isinstance(getattr(cfg, f.name), int | float)
-               and not isinstance(getattr(cfg, f.name), bool)]
+    numeric = [
+        f.name
+        for f in dataclasses.fields(cfg)
+        if isinstance(getattr(cfg, f.name), int | float) and not isinstance(getattr(cfg, f.name), bool)
+    ]
     assert numeric, f"{system}'s ReproConfig has no numeric field to validate"
     for name in numeric:
         with pytest.raises(UserError, match=name):
@@ -88,8 +91,10 @@ def test_every_command_has_help(system):
 @pytest.mark.smoke
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_reproduce_bad_input_is_one_line(system):
-    assert_one_line_error(run_cli("reproduce", system, "--preset", "test", "--set", "no_such_field=1"),
-                          "unknown config key 'no_such_field'")
+    assert_one_line_error(
+        run_cli("reproduce", system, "--preset", "test", "--set", "no_such_field=1"),
+        "unknown config key 'no_such_field'",
+    )
 
 
 @pytest.mark.smoke

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from tenfold.common.claims import Claim, ClaimResult
 from tenfold.common.errors import UserError
 from tenfold.common.plots import line_plot, save_figure
-from tenfold.common.claims import Claim, ClaimResult
 from tenfold.common.registry import Registry
 from tenfold.common.report import ReportEntry, write_report
 from tenfold.common.reproduce import Reproduction

@@ -136,8 +136,13 @@ def test_reproduce_test_preset(test_reproductions):
     assert rep.result("exact").holds is True
     assert rep.result("exact").values["float64_vs_recurrence"] < 1e-10
     run_dir = rep.run_dirs[0]
-    assert set(json.loads((run_dir / "table.json").read_text())) == {"copy", "copy-fixed", "recall", "translate",
-                                                                     "retrieve"}
+    assert set(json.loads((run_dir / "table.json").read_text())) == {
+        "copy",
+        "copy-fixed",
+        "recall",
+        "translate",
+        "retrieve",
+    }
     assert "retrieval accuracy" in rep.result("retrieve").ours and rep.result("retrieve").holds is None
     assert rep.result("copy_control").holds in (True, False)  # judged, per model, against its causal AUC
     assert (run_dir / "top1_by_method.png").exists() and (run_dir / "copy_example.png").exists()
