@@ -9,7 +9,7 @@ PRESET ?= quick
 REPORT ?= reports/latest
 PYTEST := $(BIN)/python -m pytest -p no:cacheprovider --timeout=900
 
-.PHONY: setup run test test-slow bench lint format clean
+.PHONY: setup run readme test test-slow bench lint format clean
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "tenfold needs Python >= 3.11")'
@@ -34,7 +34,11 @@ $(STAMP):
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/tenfold reproduce --preset $(PRESET) --out $(REPORT)
+	$(BIN)/tenfold reproduce --preset $(PRESET) --out-dir $(REPORT)
+
+# Each system README's paper-vs-ours table, from its claims and the reproduction in $(REPORT) (after `make run`).
+readme: setup
+	$(BIN)/tenfold readme --from $(REPORT)
 
 # pytest exits 5 when it collects nothing; that is not a failure of the suite.
 test: setup

@@ -93,3 +93,21 @@ def test_reproductions(tmp_path_factory: pytest.TempPathFactory) -> Path:
     proc = run_cli("reproduce", *names, "--preset", "test", "--out-dir", out)
     (out / "stderr.txt").write_text(proc.stderr)
     return out
+
+
+@pytest.fixture(scope="session")
+def quick_reproduction(tmp_path_factory: pytest.TempPathFactory):
+    """``quick_reproduction(system)``: the system's quick reproduction at seed 0 (the acceptance tests' subject),
+    computed once per session, or read from the cache when ``TENFOLD_CACHE`` already holds it (after ``make run``)."""
+    from tenfold.common.reproduce import reproduce_cached
+    from tenfold.systems import get_system
+
+    done: dict[str, object] = {}
+
+    def get(system: str):
+        if system not in done:
+            out = tmp_path_factory.mktemp(f"quick-{system}")
+            done[system] = reproduce_cached(get_system(system).load_reproducer(), "quick", out, seed=0)
+        return done[system]
+
+    return get

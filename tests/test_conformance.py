@@ -133,3 +133,15 @@ def test_cli_start_imports_no_torch():
     proc = subprocess.run([sys.executable, "-c", code, *SYSTEMS], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]", proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_quick_preset_judged_claims_hold(system, quick_reproduction):
+    """The acceptance test every system shares: at the quick preset each judged claim holds (measured-only claims
+    have a figure)."""
+    rep = quick_reproduction(system)
+    for r in rep.results:
+        assert r.error is None, f"{system}.{r.claim.id}: {r.error}"
+        if r.claim.judged and r.skipped is None:
+            assert r.holds, f"{system}.{r.claim.id}: {r.ours}"

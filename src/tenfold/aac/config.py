@@ -40,6 +40,8 @@ class ReproConfig:
     """sentences for keystroke savings (word completion is a search per keystroke)."""
     smollm2: bool = True
     """include the SmolLM2-135M row."""
+    workers: int | None = None
+    """processes that train the models (default: all cores; 1 trains inline)."""
 
     def __post_init__(self) -> None:
         check_fields(
@@ -52,6 +54,7 @@ class ReproConfig:
                 "pruning_chars",
                 "exact_min_ratio",
                 "ks_sentences",
+                "workers",
             ),
             non_negative=("smollm2_chars",),
         )

@@ -19,6 +19,7 @@ from tenfold.aac.metrics import evaluate, keystroke_savings
 from tenfold.aac.predictor import CharPredictor
 from tenfold.common.claims import Measured, Skipped, claim_index
 from tenfold.common.reproduce import Context, Reproducer
+from tenfold.common.seeding import torch_threads
 from tenfold.lm.loading import load_local
 
 log = logging.getLogger(__name__)
@@ -63,13 +64,10 @@ def build_predictors(cfg: ReproConfig, seed: int, preset: str) -> tuple[dict, di
     bpe, chars = models.tokenizers(data)
     sel = models.selections(data, cfg, seed)
     top = [data.pool[i] for i in sel["top"]]
-    rnd = [data.pool[i] for i in sel["random"]]
-    s0 = models.train_lm("subword", bpe, data.general_train, cfg.pretrain, seed, preset=preset)
-    s_top = models.train_lm("subword-top", bpe, top, cfg.finetune, seed, init=s0, preset=preset)
-    s_rnd = models.train_lm("subword-random", bpe, rnd, cfg.finetune, seed, init=s0, preset=preset)
-    c0 = models.train_lm("char", chars, data.general_train, cfg.char_pretrain, seed, preset=preset)
-    c_top = models.train_lm("char-top", chars, top, cfg.finetune, seed, init=c0, preset=preset)
-    head = models.classifier_head(s_top, bpe, data.general_train + top, cfg, seed)
+    lms = models.train_models(data, cfg, seed, preset, (bpe, chars), sel)
+    s0, s_top, s_rnd, c_top = lms["S0"], lms["S_top"], lms["S_random"], lms["C_top"]
+    with torch_threads(1):  # built by train_models: read from the cache
+        head = models.classifier_head(s_top, bpe, data.general_train + top, cfg, seed)
     ngram = models.ngram(data.general_train + top, cfg.ngram_order)
 
     def alg(path: Path, **kw) -> CharPredictor:
@@ -88,7 +86,7 @@ def build_predictors(cfg: ReproConfig, seed: int, preset: str) -> tuple[dict, di
         GENERAL: alg(s0),
         RANDOM: alg(s_rnd),
     }
-    facts = {"data": data, "selection": sel, "dirs": {"S0": s0, "S_top": s_top, "S_random": s_rnd, "C_top": c_top}}
+    facts = {"data": data, "selection": sel, "dirs": lms}
     return predictors, facts
 
 

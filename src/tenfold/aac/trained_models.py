@@ -96,6 +96,66 @@ def train_lm(
     return final_dir(cached_dir("aac-models", key, build, label=kind, resume=True))
 
 
+def _train_chain(chain: list[tuple]) -> list[Any]:
+    """Trainings in order, in one worker process (one torch thread: the models are tiny, and a fixed thread count
+    keeps a seeded model the same on any machine): ``("lm", kind, tokenizer, texts, optim, seed, init, preset)`` with
+    ``init`` the index of an earlier step's model (or None), ``("head", backbone, tokenizer, sentences, cfg, seed)``
+    with ``backbone`` such an index. A chain that needs another chain's model asks for it like any cached model: the
+    cache's lock makes it wait until that model is built, then reads it."""
+    from tenfold.common.seeding import torch_threads
+
+    out: list[Any] = []
+    with torch_threads(1):
+        for step, *args in chain:
+            if step == "lm":
+                kind, tokenizer, texts, optim, seed, init, preset = args
+                out.append(
+                    train_lm(kind, tokenizer, texts, optim, seed, out[init] if init is not None else None, preset)
+                )
+            else:
+                backbone, tokenizer, sentences, cfg, seed = args
+                classifier_head(out[backbone], tokenizer, sentences, cfg, seed)
+                out.append(None)
+    return out
+
+
+def train_models(
+    data: AACData,
+    cfg: ReproConfig,
+    seed: int,
+    preset: str,
+    tokenizers: tuple[Any, Any],
+    selection: dict[str, Any],
+) -> dict[str, Path]:
+    """Every model of the comparison, in two chains over ``cfg.workers`` processes: the subword pre-training, its
+    top-rated fine-tuning and the classification head on it; and the character pre-training, its fine-tuning and the
+    random-selection fine-tuning of the subword model (which the first chain has built by then, or is building: the
+    cache makes it wait). Each is cached: a repeated run loads them. Returns the language models' ``final/``
+    directories by role (``S0``, ``S_top``, ``S_random``, ``C0``, ``C_top``); load the head with
+    :func:`classifier_head`."""
+    from tenfold.common.parallel import pmap
+
+    bpe, chars = tokenizers
+    top = [data.pool[i] for i in selection["top"]]
+    rnd = [data.pool[i] for i in selection["random"]]
+    subword = ("lm", "subword", bpe, data.general_train, cfg.pretrain, seed, None, preset)
+    chains = [
+        [
+            subword,
+            ("lm", "subword-top", bpe, top, cfg.finetune, seed, 0, preset),
+            ("head", 1, bpe, data.general_train + top, cfg, seed),
+        ],
+        [
+            ("lm", "char", chars, data.general_train, cfg.char_pretrain, seed, None, preset),
+            ("lm", "char-top", chars, top, cfg.finetune, seed, 0, preset),
+            subword,
+            ("lm", "subword-random", bpe, rnd, cfg.finetune, seed, 2, preset),
+        ],
+    ]
+    (s0, s_top, _), (c0, c_top, _, s_rnd) = pmap(_train_chain, chains, cfg.workers)
+    return {"S0": s0, "S_top": s_top, "S_random": s_rnd, "C0": c0, "C_top": c_top}
+
+
 def classifier_head(
     backbone_dir: Path, tokenizer: Any, sentences: list[str], cfg: ReproConfig, seed: int
 ) -> ClassifierHead:

@@ -5,6 +5,7 @@ strings: source-finding AUC / top-1, AER, faithfulness; and a heatmap of one cop
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +160,7 @@ def _models(ctx: Context) -> dict[str, Any]:
     """Every suite × architecture × seed: its model trained (or read from the cache) and evaluated, in a pool."""
     cfg: ReproConfig = ctx.config
     seeds = cfg.seeds(ctx.seed)
-    jobs = [(suite, arch, s, cfg) for suite in cfg.suites for arch in cfg.archs for s in seeds]
+    jobs = [(suite, arch, s, cfg) for suite in cfg.suites for arch in cfg.archs for s in seeds[: suite.n_seeds]]
     done = list(track(pmap(_job, jobs, cfg.workers), desc="latim models", total=len(jobs)))
     for row in done:
         premise = (
@@ -182,56 +183,21 @@ def _models(ctx: Context) -> dict[str, Any]:
     return {"done": done, "table": table, "seeds": seeds}
 
 
-def _suite_rows(ctx: Context, suite: str) -> dict | None:
-    return ctx.once(_models)["table"].get(suite)
+def _suite_claim(claim_id: str, suite: str, measure: Callable[[dict, Context], Measured]) -> None:
+    """Register a claim measured on one suite's table (skipped where the preset has no such suite)."""
+
+    @REPRODUCER.measures(claim_id)
+    def run(ctx: Context) -> Measured | Skipped:
+        rows = ctx.once(_models)["table"].get(suite)
+        return Skipped(f"no {suite} suite in this preset's suites") if rows is None else measure(rows, ctx)
 
 
-@REPRODUCER.measures("copy")
-def copy(ctx: Context) -> Measured | Skipped:
-    rows = _suite_rows(ctx, "copy")
-    if rows is None:
-        return Skipped("no copy suite")
-    return _copy_claim(rows, ctx.config, len(ctx.once(_models)["seeds"]))
-
-
-@REPRODUCER.measures("copy_control")
-def copy_control(ctx: Context) -> Measured | Skipped:
-    models = _control_models(ctx.once(_models)["done"])
-    if not models:
-        return Skipped("no copy-fixed suite")
-    return _control_claim(models)
-
-
-@REPRODUCER.measures("faithfulness")
-def faithfulness_claim(ctx: Context) -> Measured | Skipped:
-    rows = _suite_rows(ctx, "copy")
-    if rows is None:
-        return Skipped("no copy suite")
-    return _faith_claim(rows)
-
-
-@REPRODUCER.measures("translate")
-def translate(ctx: Context) -> Measured | Skipped:
-    rows = _suite_rows(ctx, "translate")
-    if rows is None:
-        return Skipped("no translate suite")
-    return _aer_claim(rows)
-
-
-@REPRODUCER.measures("recall")
-def recall(ctx: Context) -> Measured | Skipped:
-    rows = _suite_rows(ctx, "recall")
-    return Skipped("no recall suite") if rows is None else _found_claim(rows, "recall")
-
-
-@REPRODUCER.measures("retrieve")
-def retrieve(ctx: Context) -> Measured | Skipped:
-    rows = _suite_rows(ctx, "retrieve")
-    return (
-        Skipped("no retrieve suite (the paper and test presets run it)")
-        if rows is None
-        else _found_claim(rows, "retrieval")
-    )
+_suite_claim("copy", "copy", lambda rows, ctx: _copy_claim(rows, ctx.config, len(ctx.once(_models)["seeds"])))
+_suite_claim("copy_control", "copy-fixed", lambda rows, ctx: _control_claim(_control_models(ctx.once(_models)["done"])))
+_suite_claim("faithfulness", "copy", lambda rows, ctx: _faith_claim(rows))
+_suite_claim("translate", "translate", lambda rows, ctx: _aer_claim(rows))
+_suite_claim("recall", "recall", lambda rows, ctx: _found_claim(rows, "recall"))
+_suite_claim("retrieve", "retrieve", lambda rows, ctx: _found_claim(rows, "retrieval"))
 
 
 def _aggregate(done: list[dict]) -> dict:
@@ -397,7 +363,9 @@ def _aer_claim(rows: dict) -> Measured:
             f"{_name(arch)} (accuracy {100 * r['accuracy']:.1f}%): AER LaTIM-ALTI {aer['latim-alti']:.1f}, "
             f"ℓ2 {aer['latim-l2']:.1f}, rollout {aer.get('latim-alti-rollout', float('nan')):.1f}, hidden "
             f"attention {aer['hidden-attention']:.1f}, gradient × input {aer['grad-input']:.1f}, Mamba-LRP "
-            f"{aer['mamba-lrp']:.1f}{' (our Mamba-2 extension)' if arch == 'mamba2' else ''}"
+            f"{aer['mamba-lrp']:.1f}{' (our Mamba-2 extension)' if arch == 'mamba2' else ''}; per seed ALTI "
+            f"{_per_seed(r, 'latim-alti', 'aer')}, hidden attention {_per_seed(r, 'hidden-attention', 'aer')}, "
+            f"Mamba-LRP {_per_seed(r, 'mamba-lrp', 'aer')}"
         )
     return Measured(
         "; ".join(parts) + " (%, lower is better; one link per target word; means over seeds)",
@@ -416,7 +384,8 @@ def _found_claim(rows: dict, task: str) -> Measured:
             f"{m['latim-alti-rollout']['auc']:.1f} / {m['latim-alti-rollout']['top1']:.1f}, hidden attention "
             f"{m['hidden-attention']['auc']:.1f} / {m['hidden-attention']['top1']:.1f}"
         )
-    return Measured("; ".join(parts), rows)
+    n = {r["seeds"] for r in rows.values()}
+    return Measured("; ".join(parts) + f" ({'/'.join(map(str, sorted(n)))} seed{'s' if max(n) > 1 else ''})", rows)
 
 
 def _plots(table: dict, path: Path, cfg: ReproConfig, seed: int) -> list[Path]:

@@ -156,7 +156,8 @@ def model_dir(cfg: TaskTrainConfig) -> Path:
 
 
 def _label(cfg: TaskTrainConfig) -> str:
-    return f"{cfg.task.name}-{cfg.model.family}-s{cfg.optim.seed}"
+    fixed = "-fixed" if cfg.task.name == "copy" and cfg.task.min_len == cfg.task.max_len else ""
+    return f"{cfg.task.name}{fixed}-{cfg.model.family}-s{cfg.optim.seed}"
 
 
 def train_task(cfg: TaskTrainConfig, progress: bool = False) -> tuple[Any, dict]:

@@ -19,11 +19,13 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from tenfold.common.cache import cached_dir
 from tenfold.common.errors import UserError
-from tenfold.common.paths import cache_dir
 from tenfold.projecttest.project import Project, load_project
 
 
@@ -51,18 +53,45 @@ CARVED = {
 """The Python projects we carve (the paper's dataset has 9 rlcard games, thefuzz and slugify among its 20)."""
 
 
+CARVE_VERSION = 1
+"""Part of a carved project's cache key: bump it when the carving rules change what a carve contains."""
+
+
 def download(requirement: str) -> Path:
     """The distribution file of a pinned requirement, from the cache or ``pip download`` (PyPI only)."""
-    folder = cache_dir("projecttest", "downloads", requirement.replace("==", "-"))
-    found = sorted(p for p in folder.glob("*") if p.suffix in (".whl", ".gz", ".zip"))
-    if found:
-        return found[0]
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(folder), requirement]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    found = sorted(p for p in folder.glob("*") if p.suffix in (".whl", ".gz", ".zip"))
-    if proc.returncode != 0 or not found:
-        raise UserError(f"could not download {requirement} from PyPI: {proc.stderr.strip().splitlines()[-1:]}")
-    return found[0]
+
+    def fetch(folder: Path) -> None:
+        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(folder), requirement]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0 or not _distributions(folder):
+            raise UserError(f"could not download {requirement} from PyPI: {proc.stderr.strip().splitlines()[-1:]}")
+
+    return _distributions(cached_dir("downloads", {"pip": requirement}, fetch, label=requirement))[0]
+
+
+def _distributions(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*") if p.suffix in (".whl", ".gz", ".zip", ".tgz"))
+
+
+def _carved(kind: str, spec: Any, root: Path | None, fill: Callable[[Path], None]) -> Path:
+    """The directory of a carved project: ``root/<name>`` (reused if carved before, else written through a
+    temporary sibling and renamed), or an entry of the cache when ``root`` is None."""
+    if root is None:
+        entry = cached_dir(
+            f"projecttest-{kind}",
+            {"spec": spec, "version": CARVE_VERSION},
+            lambda out: fill(out / spec.name),
+            label=spec.name,
+        )
+        return entry / spec.name
+    target = Path(root) / spec.name
+    if not (target / ".carved").exists():
+        tmp = Path(root) / f".{spec.name}.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        fill(tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        tmp.rename(target)
+    return target
 
 
 def _python_sources(dist: Path) -> dict[str, str]:
@@ -156,10 +185,11 @@ def _rewrite(text: str, module: str, spec: CarveSpec, mapping: dict[str, str], s
 
 def carve(spec: CarveSpec, root: Path | None = None) -> Project:
     """Cut ``spec`` into ``root/<name>/`` (default: the cache) and load it; reuses an existing carve."""
-    root = Path(root) if root is not None else cache_dir("projecttest", "projects", "python")
-    target = root / spec.name
-    if (target / ".carved").exists():
-        return load_project(target, "python", name=spec.name, source=spec.requirement)
+    target = _carved("python", spec, root, lambda out: _carve_python(spec, out))
+    return load_project(target, "python", name=spec.name, source=spec.requirement)
+
+
+def _carve_python(spec: CarveSpec, out: Path) -> None:
     sources = _python_sources(download(spec.requirement))
     if spec.module not in sources:
         raise UserError(f"{spec.requirement} has no module {spec.module}")
@@ -172,21 +202,17 @@ def carve(spec: CarveSpec, root: Path | None = None) -> Project:
                 keep.add(dep)
                 frontier.append(dep)
     mapping = {m: _destination(m, spec) for m in keep}
-    tmp = root / f".{spec.name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
     for mod in sorted(keep):
         dest = mapping[mod].split(".")[1:]
         is_pkg = _is_package(mod, sources) or mod == spec.module
         rel = Path(*dest, "__init__.py") if is_pkg else Path(*dest[:-1], dest[-1] + ".py")
-        path = tmp / rel
+        path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_rewrite(sources[mod], mod, spec, mapping, sources))
-    for pkg_dir in [p for p in tmp.rglob("*") if p.is_dir()] + [tmp]:
+    out.mkdir(parents=True, exist_ok=True)
+    for pkg_dir in [p for p in out.rglob("*") if p.is_dir()] + [out]:
         (pkg_dir / "__init__.py").touch(exist_ok=True)
-    (tmp / ".carved").write_text(f"{spec.requirement} {spec.module}\n")
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return load_project(target, "python", name=spec.name, source=spec.requirement)
+    (out / ".carved").write_text(f"{spec.requirement} {spec.module}\n")
 
 
 # -- JavaScript: closures of ES modules from pinned npm packages ----------------------------------------------------
@@ -215,30 +241,27 @@ _JS_IMPORT = re.compile(r"""(?:import|export)\s[^'"]*?from\s*['"](\.[^'"]+)['"]|
 
 
 def npm_download(package: str) -> Path:
-    folder = cache_dir("projecttest", "downloads", package.replace("/", "_").replace("@", "-").lstrip("-"))
-    found = sorted(folder.glob("*.tgz"))
-    if found:
-        return found[0]
-    if not shutil.which("npm"):
-        raise UserError(f"carving {package} needs npm (Debian: apt-get install npm)")
-    proc = subprocess.run(
-        ["npm", "pack", package, "--silent", "--pack-destination", str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    found = sorted(folder.glob("*.tgz"))
-    if proc.returncode != 0 or not found:
-        raise UserError(f"could not download {package} from npm: {proc.stderr.strip()[-200:]}")
-    return found[0]
+    """The tarball of a pinned npm package, from the cache or ``npm pack``."""
+
+    def fetch(folder: Path) -> None:
+        if not shutil.which("npm"):
+            raise UserError(f"carving {package} needs npm (Debian: apt-get install npm)")
+        cmd = ["npm", "pack", package, "--silent", "--pack-destination", str(folder)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0 or not list(folder.glob("*.tgz")):
+            raise UserError(f"could not download {package} from npm: {proc.stderr.strip()[-200:]}")
+
+    return sorted(cached_dir("downloads", {"npm": package}, fetch, label=package).glob("*.tgz"))[0]
 
 
 def carve_js(spec: NpmCarveSpec, root: Path | None = None) -> Project:
-    """The relative-import closure of ``spec.entries``, copied with its folder layout into ``root/<name>/``."""
-    root = Path(root) if root is not None else cache_dir("projecttest", "projects", "javascript")
-    target = root / spec.name
-    if (target / ".carved").exists():
-        return load_project(target, "javascript", name=spec.name, source=spec.package)
+    """The relative-import closure of ``spec.entries``, copied with its folder layout into ``root/<name>/`` (default:
+    the cache)."""
+    target = _carved("javascript", spec, root, lambda out: _carve_js(spec, out))
+    return load_project(target, "javascript", name=spec.name, source=spec.package)
+
+
+def _carve_js(spec: NpmCarveSpec, out: Path) -> None:
     with tarfile.open(npm_download(spec.package)) as t:
         files = {
             m.name.split("/", 1)[1]: t.extractfile(m).read().decode()  # type: ignore[union-attr]
@@ -254,13 +277,8 @@ def carve_js(spec: NpmCarveSpec, root: Path | None = None) -> Project:
         for m in _JS_IMPORT.finditer(files[rel]):
             dep = posixpath.normpath(posixpath.join(posixpath.dirname(rel), m.group(1) or m.group(2)))
             frontier.append(dep if dep.endswith((".js", ".mjs")) else dep + ".js")
-    tmp = root / f".{spec.name}.tmp"
-    shutil.rmtree(tmp, ignore_errors=True)
     for rel in sorted(keep):
-        path = tmp / rel
+        path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(files[rel])
-    (tmp / ".carved").write_text(f"{spec.package} {' '.join(spec.entries)}\n")
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
-    return load_project(target, "javascript", name=spec.name, source=spec.package)
+    (out / ".carved").write_text(f"{spec.package} {' '.join(spec.entries)}\n")

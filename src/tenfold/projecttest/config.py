@@ -5,19 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tenfold.common.config import check_fields, select_preset
+from tenfold.projecttest.sweep import SCENARIOS
 
 
 @dataclass(frozen=True)
 class ReproConfig:
     """What ``tenfold reproduce projecttest`` runs."""
 
-    projects: tuple[str, ...] = ("slugify", "thefuzz")
-    """carved Python projects for the LLM sweep (the smallest two: their prompts fit SmolLM2's 8k context)."""
-    js_projects: tuple[str, ...] = ("t_test",)
-    """carved JavaScript projects for the LLM sweep, run where node and Jest are installed (generation is the cost:
-    about 1 minute per project and generation on 2 cores)."""
+    projects: tuple[str, ...] = ("slugify",)
+    """carved Python projects for the LLM sweep and Pynguin (slugify and thefuzz are the smallest: their prompts fit
+    SmolLM2's 8k context; generation is the cost, about 1 minute per project and generation on 2 cores)."""
+    scenarios: tuple[str, ...] = ("vanilla", "manual")
+    """scenarios of the Python projects (manual fixing reuses the vanilla reply; self-fix is a second generation)."""
+    js_projects: tuple[str, ...] = ()
+    """carved JavaScript projects for the LLM sweep, run where node and Jest are installed (the paper preset's two;
+    the quick preset's JavaScript lane is checked on the toy projects)."""
     js_scenarios: tuple[str, ...] = ("vanilla", "manual")
-    """scenarios of the JavaScript projects (quick leaves out self-fix, a second generation of ~1.5 minutes)."""
+    """scenarios of the JavaScript projects."""
     model: str = "smollm2"
     """the local model of the LLM sweep (``hf`` generator); empty skips the sweep."""
     max_new_tokens: int = 384
@@ -40,7 +44,7 @@ class ReproConfig:
             self,
             positive=("max_new_tokens", "test_timeout_s", "max_mutants", "workers"),
             non_negative=("self_fix_rounds", "pynguin_search_s"),
-            choices={"js_scenarios": ("vanilla", "manual", "self_fix")},
+            choices={"scenarios": SCENARIOS, "js_scenarios": SCENARIOS},
         )
 
 
@@ -49,6 +53,7 @@ PRESETS = {
     "quick": ReproConfig,
     "paper": lambda: ReproConfig(
         projects=("slugify", "thefuzz", "blackjack", "limitholdem", "leducholdem"),
+        scenarios=SCENARIOS,
         js_projects=("t_test", "ckmeans"),
         js_scenarios=("vanilla", "manual", "self_fix"),
         max_new_tokens=2048,

@@ -144,8 +144,8 @@ def isolation(ctx: Context) -> Measured:
     unchanged = fingerprint(toy.root) == before
     return Measured(
         f"{len(stopped)} misbehaving tests stopped ({', '.join(f'{k}: {v}' for k, v in sorted(stopped.items()))}); "
-        f"the good test passed: {bad.n_passed == 1}; source byte-identical: {unchanged}; {bad.run_s:.1f} s",
-        {"stopped": stopped, "passed": bad.n_passed, "unchanged": unchanged},
+        f"the good test passed: {bad.n_passed == 1}; source byte-identical: {unchanged}",
+        {"stopped": stopped, "passed": bad.n_passed, "unchanged": unchanged, "seconds": bad.run_s},
     )
 
 
@@ -178,7 +178,7 @@ def pynguin(ctx: Context) -> Measured | Skipped:
 
 
 def _llm_rows(cfg: ReproConfig, ctx: Context) -> Measured:
-    """SmolLM2 on the carved projects of each available lane, all three scenarios (replies cached by model, prompt
+    """SmolLM2 on the carved projects of each available lane, in the preset's scenarios (replies cached by model, prompt
     and decoding: a repeated run re-scores them without decoding)."""
     from tenfold.projecttest.data import carved_js_projects, carved_projects
     from tenfold.projecttest.generators import HFChat
@@ -186,7 +186,7 @@ def _llm_rows(cfg: ReproConfig, ctx: Context) -> Measured:
     run_path = ctx.run.path
     projects = carved_projects(cfg.projects)
     gen = HFChat(cfg.model, max_new_tokens=cfg.max_new_tokens)
-    sweep = SweepConfig(self_fix_rounds=cfg.self_fix_rounds, workers=cfg.workers, test_timeout_s=cfg.test_timeout_s)
+    sweep = SweepConfig(cfg.scenarios, cfg.self_fix_rounds, cfg.workers, cfg.test_timeout_s)
     records = run_sweep(projects, gen, run_path / "llm-sweep", sweep)
     if cfg.js_projects and "javascript" in _lanes():
         js = carved_js_projects(cfg.js_projects)

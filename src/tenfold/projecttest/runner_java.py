@@ -64,19 +64,18 @@ def _agent_jar(rt: Path, core: list[Path]) -> Path | None:
     puts the runtime, JaCoCo core and ASM on the agent's class path."""
     import zipfile
 
-    from tenfold.common.paths import cache_dir
+    from tenfold.common.cache import cached_dir
 
-    path = cache_dir("projecttest", "java") / "jacocoagent.jar"
-    if not path.exists():
-        manifest = (
-            "Manifest-Version: 1.0\r\nPremain-Class: org.jacoco.agent.rt.internal.PreMain\r\n"
-            f"Class-Path: {' '.join(p.as_uri() for p in [rt, *core])}\r\n\r\n"
-        )
-        tmp = path.with_suffix(".tmp")
-        with zipfile.ZipFile(tmp, "w") as z:
+    manifest = (
+        "Manifest-Version: 1.0\r\nPremain-Class: org.jacoco.agent.rt.internal.PreMain\r\n"
+        f"Class-Path: {' '.join(p.as_uri() for p in [rt, *core])}\r\n\r\n"
+    )
+
+    def build(out: Path) -> None:
+        with zipfile.ZipFile(out / "jacocoagent.jar", "w") as z:
             z.writestr("META-INF/MANIFEST.MF", manifest)
-        tmp.rename(path)
-    return path
+
+    return cached_dir("projecttest-java", {"manifest": manifest}, build, label="jacocoagent") / "jacocoagent.jar"
 
 
 @functools.cache
