@@ -48,6 +48,7 @@ test-slow: setup
 	$(PYTEST) -m slow tests; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
 
 bench: setup
+	$(BIN)/python benchmarks/bench_cli.py
 	$(BIN)/python benchmarks/bench_lm.py
 	$(BIN)/python benchmarks/bench_zweistein.py
 	$(BIN)/python benchmarks/bench_aac.py

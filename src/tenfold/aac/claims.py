@@ -17,6 +17,11 @@ def _beats(winner: str, loser: str):
     return lambda v, t: v[winner] <= (1 - t["min_gain"]) * v[loser]
 
 
+def _lower(claim_id: str, text: str, paper: str, winner: str, loser: str, min_gain: float) -> Claim:
+    """``winner``'s perplexity at least ``min_gain`` (a fraction) below ``loser``'s."""
+    return Claim(claim_id, text, paper, _RUN, thresholds={"min_gain": min_gain}, judge=_beats(winner, loser))
+
+
 CLAIMS = (
     Claim(
         "exact_marginal",
@@ -27,31 +32,31 @@ CLAIMS = (
         thresholds={"max_diff": 1e-9},
         judge=lambda v, t: v["max_abs_diff"] <= t["max_diff"],
     ),
-    Claim(
+    _lower(
         "beats_head",
         "the algorithm's character perplexity is ≥ {min_gain:.0%} lower than a classification head's on the same "
         "subword model",
         "better than the classification layer (values not available)",
-        _RUN,
-        thresholds={"min_gain": 0.1},
-        judge=_beats("algorithm", "head"),
+        "algorithm",
+        "head",
+        min_gain=0.1,
     ),
-    Claim(
+    _lower(
         "vs_byte",
         "the algorithm's perplexity is ≥ {min_gain:.0%} lower than a character-level LM's of the same size and data "
         "(the byte-level stand-in)",
         "distilgpt2 2.615 vs ByGPT5 3.759 (repo README)",
-        _RUN,
-        thresholds={"min_gain": 0.1},
-        judge=_beats("algorithm", "char"),
+        "algorithm",
+        "char",
+        min_gain=0.1,
     ),
-    Claim(
+    _lower(
         "token_boundary",
         "at mid-word positions the algorithm's perplexity is ≥ {min_gain:.0%} lower than the naive subword baseline's",
         "— (our baseline)",
-        _RUN,
-        thresholds={"min_gain": 0.2},
-        judge=_beats("algorithm_midword", "naive_midword"),
+        "algorithm_midword",
+        "naive_midword",
+        min_gain=0.2,
     ),
     Claim(
         "mixture",

@@ -66,7 +66,7 @@ def render_table(system: str, claims: Sequence[Claim], reproduction: dict[str, A
             holds = {True: "yes", False: "no", None: "n/a"}[r["holds"]]
         rows.append([_cell(claim.statement), _cell(claim.paper), _cell(ours), holds, f"`{claim.command}`"])
     if reproduction:
-        commit = (reproduction.get("git_commit") or "unknown commit")[:12]
+        commit = (reproduction.get("git_commit") or "")[:12] or "an unrecorded commit"
         source = (
             f"Ours: `tenfold reproduce {system} --preset {reproduction['preset']} --seed {reproduction['seed']}`"
             f" at {commit}, {reproduction['seconds']:.0f} s of computation on the machine that ran it."

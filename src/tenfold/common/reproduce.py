@@ -206,8 +206,18 @@ class Reproducer:
         """The ``ReproConfig`` of ``preset`` with ``key=value`` overrides applied (validated)."""
         return apply_overrides(select_preset(self.presets, preset), overrides)
 
-    def cache_key(self, preset: str, seed: int, config: Any) -> dict[str, Any]:
-        return {"system": self.system, "preset": preset, "seed": seed, "config": config}
+    def cache_key(self, preset: str, seed: int, overrides: Sequence[str] = ()) -> tuple[dict[str, Any], str]:
+        """What a finished reproduction is cached under (system, preset, seed and the resolved config; the code is
+        ``self.code``), and its entry's label."""
+        key = {"system": self.system, "preset": preset, "seed": seed, "config": self.config(preset, overrides)}
+        return key, f"{self.system}-{preset}-seed{seed}"
+
+    def cached_entry(self, preset: str, seed: int, overrides: Sequence[str] = ()) -> Path | None:
+        """The cache entry of this reproduction if it has been computed before with this config and code."""
+        from tenfold.common import cache
+
+        key, label = self.cache_key(preset, seed, overrides)
+        return cache.lookup("reproductions", key, self.code, label)
 
     def run(
         self,
@@ -280,10 +290,8 @@ def reproduce_cached(
     if no claim failed, stored."""
     from tenfold.common import cache
 
-    key = reproducer.cache_key(preset, seed, reproducer.config(preset, overrides))
-    label = f"{reproducer.system}-{preset}-seed{seed}"
     if use_cache:
-        entry = cache.lookup("reproductions", key, reproducer.code, label)
+        entry = reproducer.cached_entry(preset, seed, overrides)
         if entry is not None:
             return _restore(entry, reproducer, out_dir)
     rep = reproducer.run(preset, out_dir, seed, overrides=overrides)
@@ -293,6 +301,7 @@ def reproduce_cached(
             run = rep.run_dirs[0]
             shutil.copytree(run, out / "runs" / run.name)
 
+        key, label = reproducer.cache_key(preset, seed, overrides)
         cache.cached_dir("reproductions", key, store, code=reproducer.code, label=label)
     return rep
 
@@ -350,32 +359,33 @@ def reproduce_systems(
 
     Returns the number of systems whose reproduction (or one of its claims) failed.
     """
-    from tenfold.common import cache
     from tenfold.common.report import ReportEntry, write_report
 
+    if overrides and len(specs) != 1:
+        raise UserError("--set overrides one system's config: name exactly one system")
     entries = [
         ReportEntry(spec, skipped="pending") if spec.reproducer else ReportEntry(spec, skipped="not built yet")
         for spec in specs
     ]
     runnable = [i for i, spec in enumerate(specs) if spec.reproducer]
+    reproducers = {specs[i].name: specs[i].load_reproducer() for i in runnable}
+    cached_at_start = {
+        name: use_cache and r.cached_entry(preset, seed, overrides) is not None for name, r in reproducers.items()
+    }
+    # the estimate: each system still to run takes what it took the last time it was computed (~0 when cached)
     last = _read_timings().get(preset, {})
     t0 = time.perf_counter()
     failed = 0
     write_report(entries, out, preset, 0.0)
     for k, i in enumerate(runnable, 1):
         spec = specs[i]
-        reproducer = spec.load_reproducer()
-        key = reproducer.cache_key(preset, seed, reproducer.config(preset, overrides))
-        is_cached = (
-            use_cache
-            and cache.lookup("reproductions", key, reproducer.code, f"{spec.name}-{preset}-seed{seed}") is not None
-        )
+        reproducer = reproducers[spec.name]
         left = [specs[j].name for j in runnable[k - 1 :]]
-        estimate = sum(last.get(name, math.nan) for name in left) if not is_cached else None
-        eta = "" if estimate is None or math.isnan(estimate) else f", about {_fmt_duration(estimate)} left"
+        estimate = sum(0.0 if cached_at_start[name] else last.get(name, math.nan) for name in left)
+        eta = "" if math.isnan(estimate) else f", about {_fmt_duration(estimate)} left"
         print(
-            f"[{k}/{len(runnable)}] {spec.name}: preset {preset}{' (cached)' if is_cached else ''} — elapsed "
-            f"{_fmt_duration(time.perf_counter() - t0)}{eta}",
+            f"[{k}/{len(runnable)}] {spec.name}: preset {preset}{' (cached)' if cached_at_start[spec.name] else ''}"
+            f" — elapsed {_fmt_duration(time.perf_counter() - t0)}{eta}",
             file=sys.stderr,
         )
         try:

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from tenfold.common.claims import Measured, Skipped
+from tenfold.common.claims import Measured, Skipped, claim_index
 from tenfold.common.parallel import pmap
 from tenfold.common.progress import track
 from tenfold.common.reproduce import Context, Reproducer
@@ -22,6 +22,7 @@ from tenfold.latim.config import PRESETS, ReproConfig, Suite
 from tenfold.latim.methods import LAYER_METHODS
 
 REPRODUCER = Reproducer("latim", CLAIMS, PRESETS, code=("tenfold.latim",))
+CLAIM = claim_index(CLAIMS)
 
 
 @torch.no_grad()
@@ -276,7 +277,7 @@ def _control_claim(models: list[dict]) -> Measured:
     lengths (:func:`~tenfold.latim.evaluate.off_length_accuracy`: a position copier fails there). The premise that
     every fixed-length model copies by position does not hold for every model (Mamba-2 often copies by content, and
     its last layer reads the source), so the methods are judged against what each model reads."""
-    bar = 70
+    bar = CLAIM["copy_control"].thresholds["auc"]
     parts: dict[str, list[str]] = defaultdict(list)
     for r in models:
         a, c = r["aucs"], r["causal_auc"]
