@@ -11,13 +11,17 @@
     tenfold corpora list
     tenfold <system> ...                              each built system's own commands
 
-Bad input (unknown names, missing paths, corrupt files) prints one line and exits with code 2.
+Bad input (unknown names, missing paths, corrupt files, an output place that cannot be written) prints one line and
+exits with code 2; a training run that diverges exits with 1. ``TENFOLD_DEBUG=1`` shows the traceback of every error;
+an unexpected exception (a bug) always shows it.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -86,6 +90,38 @@ def _cmd_readme(args: argparse.Namespace) -> int:
     from tenfold.common.readme import update_readmes
 
     return update_readmes(args.systems, args.from_dir, check=args.check)
+
+
+PATH_HINTS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.EEXIST: "it already exists",
+    errno.EISDIR: "it is a directory where a file is expected",
+    errno.ENOTDIR: "a file stands where a directory is expected",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+}
+"""The ``OSError`` families that are about a path the user gave (an output place, an input file, the cache)."""
+
+
+def path_error(exc: OSError) -> str | None:
+    """One line naming the path and what to do, for an ``OSError`` about a user's path; None for any other."""
+    from tenfold.common.paths import CACHE_ENV, cache_root
+
+    if exc.errno not in PATH_HINTS or not exc.filename:
+        return None
+    path = Path(exc.filename2 or exc.filename)  # a rename names its target second
+    what = PATH_HINTS[exc.errno]
+    if exc.errno == errno.EEXIST and path.is_file():
+        what = "it is a file where a directory is expected"
+    if path.is_relative_to(cache_root()):
+        todo = f"set {CACHE_ENV} to a writable directory"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        todo = "free space or write elsewhere"
+    else:
+        todo = "choose another path (--out-dir) or fix its permissions"
+    return f"cannot use '{path}': {what}; {todo}"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,11 +219,20 @@ def _run(argv: list[str] | None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    debug = os.environ.get("TENFOLD_DEBUG", "") not in ("", "0")
     try:
         return int(args.func(args) or 0)
     except UserError as exc:
+        if debug:
+            raise
         print(f"tenfold: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        message = path_error(exc)
+        if message is None or debug:  # not about a path the user chose: a bug, whose traceback must stay visible
+            raise
+        print(f"tenfold: error: {message}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print(
             "tenfold: interrupted (completed checkpoints are kept; re-run the same command to resume)", file=sys.stderr

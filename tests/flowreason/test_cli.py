@@ -61,6 +61,10 @@ def test_train_eval_solve(cli, tmp_path):
     assert_one_line_error(cli("flowreason", "solve", "4 7 x 8"), "malformed Game24 puzzle")
     assert_one_line_error(cli("flowreason", "train", "--task", "chess"), "unknown task 'chess'")
     assert_one_line_error(cli("flowreason", "train", "--method", "dpo"), "unknown method 'dpo'")
+    policy = run / "policy.pt"
+    policy.write_bytes(policy.read_bytes()[:100])  # truncated
+    assert_one_line_error(cli("flowreason", "eval", run), "corrupt policy file")
+    assert_one_line_error(cli("flowreason", "solve", "3 3 8 8", "--run", run), "corrupt policy file")
 
 
 @pytest.mark.smoke

@@ -48,6 +48,17 @@ def test_run_score_report_with_replay(tmp_path, capsys):
     assert call("report", out) == 0
     md = (out / "report.md").read_text()
     assert "cascade" in md and (out / "taxonomy.png").stat().st_size > 1000
+    records = out / "records.jsonl"
+    good, second = records.read_text().splitlines()
+    records.write_text(good[:40] + "\n" + second + "\n")  # a damaged first record: an error, never an empty table
+    with pytest.raises(UserError, match=r"records\.jsonl:1: not a JSON record"):
+        call("score", out)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"project": "calc", "reply": "x"}\n{"project": \n')
+    with pytest.raises(UserError, match=r"broken\.jsonl:2"):
+        call(
+            "run", "--generator", "replay", "--source", broken, "--project-dir", toy.root, "--out-dir", tmp_path / "r2"
+        )
 
 
 def test_bad_input(tmp_path):

@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import itertools
 import json
+import math
 import textwrap
 import types
 import typing
@@ -50,6 +51,18 @@ def to_jsonable(obj: Any) -> Any:
     if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
         return obj.item()  # NumPy / torch scalars
     return obj
+
+
+def finite_json(obj: Any) -> Any:
+    """:func:`to_jsonable` with NaN and ±inf as ``null``: records are strict JSON that any parser reads."""
+    value = to_jsonable(obj)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite_json(v) for v in value]
+    return value
 
 
 def stable_hash(obj: Any, length: int = 12) -> str:

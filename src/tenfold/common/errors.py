@@ -23,3 +23,10 @@ def missing_package(package: str, purpose: str, extra: str | None = None) -> Use
     """
     hint = f"pip install {package}" if extra is None else f"pip install {package}  (or: pip install 'tenfold[{extra}]')"
     return UserError(f"{purpose} needs the Python package '{package}', which is not installed: {hint}")
+
+
+class TrainingDiverged(UserError):
+    """A training run whose loss became NaN or infinite: it stops (its last good checkpoint kept) and the command
+    exits with 1 — a failed run, not bad input."""
+
+    exit_code = 1

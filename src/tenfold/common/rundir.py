@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from tenfold.common.config import to_jsonable
+from tenfold.common.config import finite_json
 from tenfold.common.paths import atomic_write_text
 
 TRACKED_PACKAGES = (
@@ -170,11 +170,14 @@ class RunDir:
     def write_json(self, name: str, obj: Any) -> Path:
         """Write ``obj`` as pretty JSON under ``name`` (atomically)."""
         target = self.path / name
-        atomic_write_text(target, json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
+        atomic_write_text(target, json.dumps(finite_json(obj), indent=2, allow_nan=False) + "\n")
         return target
 
     def read_json(self, name: str) -> Any:
-        return json.loads((self.path / name).read_text())
+        """A JSON record of the run; a damaged one is a one-line error naming the file."""
+        from tenfold.common.readers import read_json
+
+        return read_json(self.path / name, what=f"run record {name}")
 
     def write_env(self) -> None:
         self.write_json("env.json", environment(self._data_files))
@@ -196,14 +199,16 @@ class RunDir:
         """Append one line to ``metrics.jsonl``: ``{"step": step, **metrics}`` (step None: not tied to a step)."""
         row = {"step": step, **metrics}
         with open(self.path / "metrics.jsonl", "a") as fh:
-            fh.write(json.dumps(to_jsonable(row)) + "\n")
+            fh.write(json.dumps(finite_json(row), allow_nan=False) + "\n")
 
     def metrics(self) -> list[dict[str, Any]]:
         """All rows of ``metrics.jsonl``."""
+        from tenfold.common.readers import read_jsonl
+
         file = self.path / "metrics.jsonl"
         if not file.exists():
             return []
-        return [json.loads(line) for line in file.read_text().splitlines() if line.strip()]
+        return read_jsonl(file, torn_tail_ok=True, what="metrics log")
 
     def truncate_metrics(self, after_step: int) -> None:
         """Drop rows logged after ``after_step`` (used when resuming from a checkpoint at that step)."""
@@ -214,8 +219,7 @@ class RunDir:
         return self.write_json("summary.json", summary)
 
     def summary(self) -> dict[str, Any] | None:
-        file = self.path / "summary.json"
-        return json.loads(file.read_text()) if file.exists() else None
+        return self.read_json("summary.json") if (self.path / "summary.json").exists() else None
 
     def save_figure(self, fig: Any, name: str) -> Path:
         """Save a matplotlib figure as ``<name>.png`` in the run directory and close it."""

@@ -103,8 +103,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _load_run(run: Path):
-    import torch
-
+    from tenfold.common.readers import load_torch
     from tenfold.common.rundir import RunDir
     from tenfold.flowreason.config import DataConfig, PolicyTrainConfig
 
@@ -115,7 +114,7 @@ def _load_run(run: Path):
         **{k: v for k, v in config["train"].items() if k in PolicyTrainConfig.__dataclass_fields__}
     )
     data = DataConfig(**{k: v for k, v in config["data"].items() if k in DataConfig.__dataclass_fields__})
-    return train, data, torch.load(run / "policy.pt", weights_only=False)
+    return train, data, load_torch(run / "policy.pt", "policy file")
 
 
 def _eval(args: argparse.Namespace) -> int:

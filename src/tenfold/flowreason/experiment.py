@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from tenfold.common.cache import cached, cached_dir, entry_path, lookup
+from tenfold.common.readers import load_torch
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import seed_everything, torch_threads
 from tenfold.flowreason.config import DataConfig, PolicyTrainConfig
@@ -132,7 +133,8 @@ def _run_experiment(cfg: ExperimentConfig, out_dir: Path, progress: bool) -> Out
     run = _open_run(cfg, out_dir)
     if all((out_dir / f).exists() for f in ("summary.json", "evals.json", "policy.pt")):
         ev_train, ev_test = _read_evals(run)
-        return Outcome(ev_train, ev_test, run.summary() or {}, torch.load(out_dir / "policy.pt", weights_only=False))
+        policy = load_torch(out_dir / "policy.pt", "policy file")
+        return Outcome(ev_train, ev_test, run.summary() or {}, policy)
     seed_everything(tc.seed)
     env = make_env(tc.task)
     train, test = split(tc.task, cfg.data)

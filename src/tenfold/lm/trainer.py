@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from tenfold.common.errors import UserError
+from tenfold.common.errors import TrainingDiverged, UserError
 from tenfold.common.progress import progress
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import derive_seed
@@ -208,6 +208,14 @@ class StepTrainer:
         log.info("resumed from %s (step %d of %d)", ckpts[-1], self.step, self.cfg.steps)
         return True
 
+    def _diverged(self, what: str) -> None:
+        last = self.checkpoints()
+        kept = f"its last good checkpoint, {last[-1].name}, is kept" if last else "no checkpoint was written"
+        raise TrainingDiverged(
+            f"training diverged at step {self.step + 1} ({what}); {kept}; lower the learning rate (train.lr) or "
+            "lengthen the warm-up"
+        )
+
     # -- loop ----------------------------------------------------------------------------------------------------
     def train(self, stop_at: int | None = None, on_step: Callable[[int, float], None] | None = None) -> dict:
         """Run (or resume) training to ``cfg.steps``; returns the final metrics.
@@ -227,9 +235,14 @@ class StepTrainer:
         while self.step < cfg.steps:
             batch = self.batch(self.step)
             loss = self.loss(batch)
+            if not torch.isfinite(loss):
+                self._diverged(f"loss {loss.item()}")
             loss.backward()
-            if cfg.grad_clip > 0:
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip)
+            # the norm is computed either way (max_norm inf scales by exactly 1): a non-finite gradient stops the run
+            # before the step, so that no checkpoint ever holds weights it has poisoned
+            norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), cfg.grad_clip or math.inf)
+            if not torch.isfinite(norm):
+                self._diverged(f"gradient norm {norm.item()}")
             self.optimizer.step()
             self.optimizer.zero_grad(set_to_none=True)
             self.scheduler.step()

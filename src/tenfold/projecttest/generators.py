@@ -234,10 +234,12 @@ class Replay:
                 if f.suffix in (".txt", ".md", ".py", ".js", ".java"):
                     self.replies.setdefault(f.stem.removesuffix("_test"), f.read_text(errors="replace"))
         elif path.is_file():
-            for line in path.read_text().splitlines():
-                if line.strip():
-                    row = json.loads(line)
-                    self.replies[row["project"]] = row.get("reply", "")
+            from tenfold.common.readers import read_jsonl
+
+            for number, row in enumerate(read_jsonl(path, what="replies file"), 1):
+                if "project" not in row:
+                    raise UserError(f'{path}: reply {number} has no "project" field')
+                self.replies[row["project"]] = row.get("reply", "")
         else:
             raise UserError(f"replay source '{source}' does not exist")
 

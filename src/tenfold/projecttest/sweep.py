@@ -228,12 +228,17 @@ def _run_on_ray(todo: list[Project], generator: Generator, cfg: SweepConfig, sav
 
 
 def load_records(path: Path) -> list[ProjectRecord]:
+    """The records of a sweep (none if it has not started); a damaged line is an error naming it, except a last line
+    cut by an interruption, which the resumed sweep redoes."""
+    from tenfold.common.errors import UserError
+    from tenfold.common.readers import read_jsonl
+
     if not Path(path).exists():
         return []
     out = []
-    for line in Path(path).read_text().splitlines():
+    for number, row in enumerate(read_jsonl(path, torn_tail_ok=True, what="records file"), 1):
         try:
-            out.append(ProjectRecord.from_dict(json.loads(line)))
-        except (json.JSONDecodeError, TypeError):
-            continue  # a line cut by an interruption
+            out.append(ProjectRecord.from_dict(row))
+        except (TypeError, KeyError) as exc:
+            raise UserError(f"{path}: record {number} is not a project record ({exc})") from None
     return out
