@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from tenfold import __version__
-from tenfold.common.cli import add_command
+from tenfold.common.cli import Parser, add_command
 from tenfold.common.config import PRESETS
 from tenfold.common.errors import UserError
 
@@ -128,9 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     from tenfold.common.cli import add_group
     from tenfold.systems import built
 
-    parser = argparse.ArgumentParser(
-        prog="tenfold", description="Ten AI research systems (arXiv, 2025-02-21), reproduced on a CPU."
-    )
+    parser = Parser(prog="tenfold", description="Ten AI research systems (arXiv, 2025-02-21), reproduced on a CPU.")
     parser.add_argument("--version", action="version", version=f"tenfold {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     add_command(sub, "systems", _cmd_systems, "list the systems and their status")

@@ -10,11 +10,19 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from tenfold.common.config import PRESETS
 
 Handler = Callable[[argparse.Namespace], int | None]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with tenfold's contract for bad input: one line on stderr naming the problem, exit code 2 (argparse's
+    own error prints the usage block first). Sub-command parsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"tenfold: error: {message} (see `{self.prog} --help`)\n")
 
 
 def add_group(subparsers: Any, name: str, help: str, description: str | None = None) -> Any:
