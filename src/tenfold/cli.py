@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from tenfold import __version__
-from tenfold.common.cli import Parser, add_command
+from tenfold.common.cli import Parser, add_command, non_negative_int
 from tenfold.common.config import PRESETS
 from tenfold.common.errors import UserError
 
@@ -136,7 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("systems", nargs="*", metavar="SYSTEM", help="systems to run (default: all)")
     rep.add_argument("--preset", choices=PRESETS, default="quick", help="settings (default quick)")
     rep.add_argument(
-        "--seed", type=int, default=0, help="the run's seed; multi-seed claims use it and the next ones (default 0)"
+        "--seed",
+        type=non_negative_int,
+        default=0,
+        help="the run's seed; multi-seed claims use it and the next ones (default 0)",
     )
     rep.add_argument(
         "--out-dir",

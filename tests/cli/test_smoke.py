@@ -154,7 +154,7 @@ def test_bad_inputs_are_one_line_errors(cli, tmp_path):
     assert_one_line_error(cli("lm", "train", "--model", "gpt5-tiny", "--corpus", "dialogues"), "unknown model")
     assert_one_line_error(
         cli("lm", "train", "--model", "gpt2-tiny", "--corpus", "dialogues", "--set", "train.lr=fast"),
-        "train.lr must be a float",
+        "train.lr must be a number",
     )
     bad = tmp_path / "bad"
     (bad / "checkpoints").mkdir(parents=True)

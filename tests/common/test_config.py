@@ -40,7 +40,7 @@ def test_overrides_parse_types_and_nesting():
     )
     assert cfg == Outer(lr=3e-4, flag=True, name=None, sizes=(3, 4, 5), path=Path("/tmp/p"), inner=Inner(8, "b"))
     assert apply_overrides(Outer(), ["name=bob"]).name == "bob"
-    assert apply_overrides(Outer(), ["inner.width=1e3"]).inner.width == 1000
+    assert apply_overrides(Outer(), ["inner.width=1000"]).inner.width == 1000
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,9 @@ def test_overrides_parse_types_and_nesting():
     [
         ("nope=1", "unknown config key 'nope'; valid keys: lr, flag"),
         ("lr", "not of the form key=value"),
-        ("lr=fast", "lr must be a float"),
+        ("lr=fast", "lr must be a number"),
+        ("inner.width=2.5", "inner.width must be an integer, got '2.5'"),
+        ("inner.width=1e12", "inner.width must be an integer, got '1e12'"),
         ("flag=maybe", "flag must be true or false"),
         ("inner.kind=c", "inner.kind must be one of a, b"),
         ("inner=3", "is a group"),

@@ -89,5 +89,9 @@ def test_corrupt_checkpoint_is_a_user_error(tmp_path):
 
 
 def test_config_validation():
-    with pytest.raises(ValueError, match="steps must be >= 1"):
+    with pytest.raises(ValueError, match="steps must be > 0, got 0"):
         OptimConfig(steps=0)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        OptimConfig(lr=-1.0)
+    with pytest.raises(ValueError, match=r"beta2 must be in \[0, 1\]"):
+        OptimConfig(beta2=1.5)

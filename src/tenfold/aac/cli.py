@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group
+from tenfold.common.cli import add_command, add_group, fraction, positive_int
 from tenfold.common.errors import UserError
 
 
@@ -22,7 +22,7 @@ def register(sub) -> None:
     p = add_command(inner, "predict", _predict, "next-character distribution after a typed text")
     _model_args(p)
     p.add_argument("text", help="the typed text (letters, apostrophe, space)")
-    p.add_argument("--top", type=int, default=10)
+    p.add_argument("--top", type=positive_int, default=10, help="symbols to show (default 10)")
     p.add_argument("--json", action="store_true")
 
     p = add_command(inner, "type", _type, "interactive typing with predictions (Backspace works; Enter ends)")
@@ -31,7 +31,9 @@ def register(sub) -> None:
     p = add_command(inner, "eval", _eval, "character perplexity, accuracy and latency on a text file")
     _model_args(p)
     p.add_argument("--data", type=Path, required=True, help="one sentence per line (normalised to the symbols)")
-    p.add_argument("--max-chars", type=int, default=None)
+    p.add_argument(
+        "--max-chars", type=positive_int, default=None, help="score at most this many characters (default: all)"
+    )
     p.add_argument("--keystroke-savings", action="store_true", help="also measure keystroke savings (slow)")
     p.add_argument("--json", action="store_true")
 
@@ -40,19 +42,19 @@ def register(sub) -> None:
     p.add_argument("--seed-file", type=Path, required=True, help="AAC-like example sentences (one per line)")
     p.add_argument("--pool", type=Path, required=True, help="candidate sentences to rate (one per line)")
     p.add_argument("--negative", type=Path, default=None, help="general-text examples (default: the pool)")
-    p.add_argument("--top", type=int, default=1000, help="sentences to keep (default 1000)")
-    p.add_argument("--steps", type=int, default=150, help="fine-tuning steps (default 150)")
+    p.add_argument("--top", type=positive_int, default=1000, help="sentences to keep (default 1000)")
+    p.add_argument("--steps", type=positive_int, default=150, help="fine-tuning steps (default 150)")
     p.add_argument("--out-dir", type=Path, required=True)
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face model directory")
-    p.add_argument("--beam", type=int, default=8, help="hypotheses per step (default 8)")
-    p.add_argument("--max-completed", type=int, default=32000, help="votes per keystroke (default 32000)")
+    p.add_argument("--beam", type=positive_int, default=8, help="hypotheses per step (default 8)")
+    p.add_argument("--max-completed", type=positive_int, default=32000, help="votes per keystroke (default 32000)")
     p.add_argument("--unpruned", action="store_true", help="exact search: no beam, no cap")
     p.add_argument(
         "--min-ratio",
-        type=float,
+        type=fraction,
         default=None,
         help="also drop hypotheses below this ratio to the step's best (with --unpruned: a near-exact search whose "
         "dropped mass bounds the error)",

@@ -25,6 +25,67 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"tenfold: error: {message} (see `{self.prog} --help`)\n")
 
 
+# -- argument types: what a number or a path must be, stated once for every command ---------------------------------
+
+
+def _integer(text: str) -> int:
+    # int("1e12") fails but float would accept it; one rule for every integer option: digits only
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got '{text}'") from None
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got '{text}'")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """An integer ≥ 1 (sizes, counts, steps, workers)."""
+    value = _integer(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """An integer ≥ 0 (seeds; counts where 0 turns a step off)."""
+    value = _integer(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be an integer ≥ 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A finite number > 0 (timeouts, budgets)."""
+    value = _number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A finite number ≥ 0 (a temperature, where 0 means greedy)."""
+    value = _number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a number ≥ 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number in (0, 1] (a ratio, a probability mass)."""
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {text}")
+    return value
+
+
 def add_group(subparsers: Any, name: str, help: str, description: str | None = None) -> Any:
     """A command group (``tenfold NAME COMMAND ...``) that prints its help when no command is given; returns the
     sub-parsers to add its commands to."""
@@ -55,7 +116,7 @@ def add_run_args(
         default=default_preset,
         help=f"settings: test (seconds), quick (minutes), paper (the paper's); default {default_preset}",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     if out_dir_help:
         parser.add_argument("--out-dir", type=Path, default=None, help=out_dir_help)
     parser.add_argument(

@@ -181,12 +181,12 @@ def _coerce(text: str, annotation: Any, key: str) -> Any:
             return False
         raise UserError(f"{key} must be true or false, got '{text}'")
     try:
-        if annotation is int:
-            return int(float(text)) if "e" in text.lower() else int(text)
+        if annotation is int:  # digits only: '2.5' and '1e12' are refused alike
+            return int(text, 10)
         if annotation is float:
             return float(text)
     except ValueError:
-        raise UserError(f"{key} must be a{'n int' if annotation is int else ' float'}, got '{text}'") from None
+        raise UserError(f"{key} must be a{'n integer' if annotation is int else ' number'}, got '{text}'") from None
     if annotation is Path:
         return Path(text)
     return text

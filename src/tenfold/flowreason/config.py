@@ -103,6 +103,41 @@ class PolicyTrainConfig:
     checkpoint_every: int = 10
     """epochs between checkpoints (a run resumes from its last one)."""
 
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=(
+                "lora_r",
+                "lora_alpha",
+                "epochs",
+                "n_samples",
+                "lr",
+                "logz_lr",
+                "beta_start",
+                "beta_end",
+                "replay_capacity",
+                "temperature_start",
+                "temperature_end",
+                "ls_proposals",
+                "prior_steps",
+                "ppo_clip",
+                "ppo_epochs",
+                "d_model",
+                "n_layers",
+                "checkpoint_every",
+            ),
+            non_negative=("seed",),
+            fractions=(
+                "lora_dropout",
+                "lr_min_ratio",
+                "p_buffer_start",
+                "p_buffer_end",
+                "epsilon_start",
+                "epsilon_end",
+                "temper_prob",
+            ),
+        )
+
     def validate(self) -> PolicyTrainConfig:
         for name, value, allowed in (
             ("task", self.task, TASKS),
@@ -144,6 +179,14 @@ class DataConfig:
     """ProntoQA: bypass routes between chain categories (each a further correct proof)."""
     data_seed: int = 0
     """which problems are drawn."""
+
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=("n_train", "pronto_distractors"),
+            non_negative=("n_test", "blocks_slack", "pronto_bypasses", "data_seed"),
+            choices={"blocks_optimal": (2, 4, 6), "pronto_hops": (3, 4, 5)},
+        )
 
 
 @dataclass(frozen=True)

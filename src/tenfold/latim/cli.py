@@ -6,9 +6,17 @@ import argparse
 import json
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, add_run_args, print_config
+from tenfold.common.cli import add_command, add_group, add_run_args, non_negative_int, positive_int, print_config
 from tenfold.common.errors import UserError
 from tenfold.latim.methods import ARCHS, METHODS, MODES, SUITES
+
+
+def layer_index(text: str) -> int:
+    """A layer: 0, 1, ... from the first, -1, -2, ... from the last (checked against the model when it is loaded)."""
+    try:
+        return int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a layer index (an integer; -1 is the last), got '{text}'") from None
 
 
 def register(sub) -> None:
@@ -23,17 +31,17 @@ def register(sub) -> None:
     p.add_argument("--text", required=True, help="the text to explain")
     p.add_argument("--method", default="latim-alti", choices=METHODS, help="default latim-alti")
     p.add_argument("--mode", default="post-conv", choices=MODES, help="conv treatment (default post-conv)")
-    p.add_argument("--layer", type=int, default=None, help="one layer (default all; -1 is the last)")
+    p.add_argument("--layer", type=layer_index, default=None, help="one layer (default all; -1 is the last)")
     p.add_argument("--out", type=Path, default=Path("latim-explain"), help="where heatmaps, HTML and maps go")
 
     p = add_command(inner, "eval", _eval, "train (or load) a task model and score methods against ground truth")
     p.add_argument("--task", default="copy", help=f"one of {', '.join(SUITES)} (default copy)")
     p.add_argument("--arch", default="mamba", help=f"one of {', '.join(ARCHS)} (default mamba)")
     p.add_argument("--method", action="append", default=None, help=f"repeatable; default: {', '.join(METHODS)}")
-    p.add_argument("--examples", type=int, default=None, help="test strings (default: the preset's)")
+    p.add_argument("--examples", type=positive_int, default=None, help="test strings (default: the preset's)")
     p.add_argument(
         "--causal",
-        type=int,
+        type=non_negative_int,
         default=30,
         metavar="N",
         help="score the model's own causal AUC (removing each token from the last layer) on the first N "

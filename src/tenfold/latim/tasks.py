@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from tenfold.common.config import check_fields
 from tenfold.common.errors import UserError
 
 PAD, BOS, SEP = 0, 1, 2
@@ -57,6 +58,15 @@ class TaskSpec:
     separator: bool = True
     """copy: a SEP between the string and its copy; without it only the (fixed) position says where the copy
     starts."""
+
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=("symbols", "min_len", "max_len", "queries"),
+            choices={"name": ("copy", "recall", "translate", "retrieve")},
+        )
+        if self.min_len > self.max_len:
+            raise ValueError(f"min_len {self.min_len} is above max_len {self.max_len}")
 
     @property
     def vocab_size(self) -> int:

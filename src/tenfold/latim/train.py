@@ -16,6 +16,7 @@ from typing import Any
 import torch
 
 from tenfold.common.cache import cached_dir, entry_path
+from tenfold.common.config import check_fields
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import derive_seed, seed_everything
 from tenfold.latim.tasks import Batch, TaskSpec, collate, dataset, sample
@@ -42,6 +43,13 @@ class ModelConfig:
     """the conv activation: silu (standard) or linear (exactly decomposable through the conv)."""
     mimetic: bool = True
     """mimetic initialisation."""
+
+    def __post_init__(self) -> None:
+        check_fields(
+            self,
+            positive=("d_model", "n_layer", "d_state", "head_dim", "n_groups"),
+            choices={"family": ("mamba", "mamba2"), "activation": ("silu", "linear")},
+        )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,15 @@ import argparse
 import json
 import sys
 
-from tenfold.common.cli import add_command, add_group, add_run_args, print_config
+from tenfold.common.cli import (
+    add_command,
+    add_group,
+    add_run_args,
+    non_negative_float,
+    non_negative_int,
+    positive_int,
+    print_config,
+)
 from tenfold.common.config import apply_overrides
 from tenfold.common.errors import UserError
 
@@ -24,8 +32,8 @@ def register(sub) -> None:
     p = add_command(lm, "generate", _generate, "continue a prompt with a model")
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face directory")
     p.add_argument("--prompt", required=True)
-    p.add_argument("--max-new-tokens", type=int, default=32)
-    p.add_argument("--temperature", type=float, default=0.0, help="0 = greedy (default)")
+    p.add_argument("--max-new-tokens", type=positive_int, default=32, help="tokens to generate (default 32)")
+    p.add_argument("--temperature", type=non_negative_float, default=0.0, help="0 = greedy (default)")
     p.add_argument("--chat", action="store_true", help="wrap the prompt in the model's chat template")
     p.add_argument("--json", action="store_true", help="print prompt, continuation and token ids as JSON")
     _add_zoo_args(p)
@@ -34,8 +42,12 @@ def register(sub) -> None:
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face directory")
     p.add_argument("--corpus", required=True)
     p.add_argument("--split", default="val", choices=("train", "val", "test"))
-    p.add_argument("--block-size", type=int, default=None, help="window length (default: training block or 256)")
-    p.add_argument("--max-tokens", type=int, default=8192, help="score at most this many tokens (default 8192)")
+    p.add_argument(
+        "--block-size", type=positive_int, default=None, help="window length (default: training block or 256)"
+    )
+    p.add_argument(
+        "--max-tokens", type=positive_int, default=8192, help="score at most this many tokens (default 8192)"
+    )
     _add_zoo_args(p, corpus=False)
 
     add_command(lm, "models", _models, "list the model zoo")
@@ -53,7 +65,9 @@ def _add_zoo_args(p: argparse.ArgumentParser, corpus: bool = True) -> None:
     if corpus:
         p.add_argument("--corpus", default="dialogues", help="for zoo names: the corpus it was trained on")
     p.add_argument("--train-preset", default="quick", help="for zoo names: the preset it was trained with")
-    p.add_argument("--seed", type=int, default=0, help="for zoo names: the training seed; for sampling: the seed")
+    p.add_argument(
+        "--seed", type=non_negative_int, default=0, help="for zoo names: the training seed; for sampling: the seed"
+    )
 
 
 def _train(args: argparse.Namespace) -> int:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from tenfold.common.config import check_fields
 from tenfold.common.errors import TrainingDiverged, UserError
 from tenfold.common.progress import progress
 from tenfold.common.rundir import RunDir
@@ -68,11 +69,21 @@ class OptimConfig:
     """seed of initialisation, batches and dropout."""
 
     def __post_init__(self) -> None:
-        for name in ("steps", "batch_size", "block_size", "eval_every", "ckpt_every", "keep_checkpoints"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1")
-        if not 0 <= self.min_lr_ratio <= 1:
-            raise ValueError("min_lr_ratio must be in [0, 1]")
+        check_fields(
+            self,
+            positive=(
+                "steps",
+                "batch_size",
+                "block_size",
+                "lr",
+                "eval_every",
+                "eval_windows",
+                "ckpt_every",
+                "keep_checkpoints",
+            ),
+            non_negative=("warmup_steps", "weight_decay", "grad_clip", "seed"),
+            fractions=("min_lr_ratio", "beta1", "beta2"),
+        )
 
 
 def lr_factor(step: int, cfg: OptimConfig) -> float:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from tenfold.common.config import check_fields
 from tenfold.common.registry import Registry
 
 if TYPE_CHECKING:
@@ -64,6 +65,23 @@ class ModelSpec:
     def __post_init__(self) -> None:
         if self.family not in ("gpt2", "llama", "mamba", "mamba2"):
             raise ValueError(f"unknown family '{self.family}'")
+        check_fields(
+            self,
+            positive=(
+                "d_model",
+                "n_layer",
+                "n_head",
+                "n_kv_head",
+                "d_ff",
+                "d_state",
+                "expand",
+                "head_dim",
+                "chunk_size",
+                "conv_kernel",
+                "max_len",
+            ),
+            fractions=("dropout",),
+        )
         if self.family in ("gpt2", "llama") and self.d_model % self.n_head:
             raise ValueError(f"d_model {self.d_model} is not divisible by n_head {self.n_head}")
         if self.family == "mamba2" and (self.expand * self.d_model) % self.head_dim:

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group
+from tenfold.common.cli import add_command, add_group, non_negative_int, positive_float, positive_int
 from tenfold.common.errors import UserError
 
 
@@ -37,23 +37,27 @@ def register(sub) -> None:
     p.add_argument("--project-dir", type=Path, action="append", default=[], help="a project directory (repeatable)")
     p.add_argument("--dataset", type=Path, default=None, help="a clone of the official ProjectTest repository")
     p.add_argument("--scenarios", default="vanilla,manual,self_fix")
-    p.add_argument("--self-fix-rounds", type=int, default=1)
-    p.add_argument("--workers", type=int, default=1, help="projects at once (default 1)")
+    p.add_argument(
+        "--self-fix-rounds", type=non_negative_int, default=1, help="rounds of self-fixing (default 1, the paper's)"
+    )
+    p.add_argument("--workers", type=positive_int, default=1, help="projects at once (default 1)")
     p.add_argument(
         "--executor",
         choices=("threads", "ray"),
         default="threads",
         help="threads on this machine, or ray (the cluster at $RAY_ADDRESS, else a local Ray with --workers CPUs)",
     )
-    p.add_argument("--test-timeout", type=float, default=10.0, help="seconds per test (default 10)")
-    p.add_argument("--max-new-tokens", type=int, default=1024, help="completion budget (default 1024)")
+    p.add_argument("--test-timeout", type=positive_float, default=10.0, help="seconds per test (default 10)")
+    p.add_argument("--max-new-tokens", type=positive_int, default=1024, help="completion budget (default 1024)")
     p.add_argument(
         "--context",
-        type=int,
+        type=non_negative_int,
         default=0,
         help="openai: the model's context in tokens; larger prompts (GPT-2 BPE estimate) are refused per project",
     )
-    p.add_argument("--search-time", type=int, default=10, help="pynguin: seconds of search per module (default 10)")
+    p.add_argument(
+        "--search-time", type=positive_int, default=10, help="pynguin: seconds of search per module (default 10)"
+    )
     p.add_argument("--out-dir", type=Path, required=True, help="run directory (re-run the command to resume)")
 
     add_command(inner, "setup-pynguin", _setup_pynguin, "install Pynguin into its own venv in the cache (PyPI)")

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group
+from tenfold.common.cli import add_command, add_group, non_negative_int, positive_int
 from tenfold.common.errors import UserError
 
 
@@ -24,20 +24,22 @@ def register(sub) -> None:
     p.add_argument("--color", choices=("red", "blue"), default="red", help="your colour (Red starts top-left)")
     p.add_argument("--first", choices=("red", "blue"), default="red", help="who moves first (default red)")
     p.add_argument("--position", default=None, help="start from a position string instead of a random setup")
-    p.add_argument("--seed", type=int, default=None, help="setup and dice seed (default: random)")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="setup and dice seed (default: random)")
 
     p = add_command(inner, "eval", _eval, "evaluate a position (and the best move if the die is given)")
     p.add_argument("--position", required=True, help="e.g. 'ABC../DE.../F...d/...ef/..abc r 3' (see README)")
-    p.add_argument("--depth", type=int, default=2, help="search depth for the best move (default 2)")
+    p.add_argument("--depth", type=positive_int, default=2, help="search depth for the best move (default 2)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(inner, "tournament", _tournament, "round robin of agents with paired games")
     p.add_argument("--agents", required=True, help="comma-separated specs, e.g. zweistein-d2,naive-d2,random")
-    p.add_argument("--games", type=int, default=200, help="games per pairing (rounded up to pairs; default 200)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--games", type=positive_int, default=200, help="games per pairing (rounded up to pairs; default 200)"
+    )
+    p.add_argument("--seed", type=non_negative_int, default=0, help="setup and dice seed (default 0)")
     p.add_argument("--first", choices=("red", "blue"), default="red", help="who moves first (default red)")
     p.add_argument("--placement", choices=("random", "mirror"), default="random")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
     p.add_argument(
         "--sprt",
         default=None,
