@@ -74,7 +74,7 @@ def test_explain_reads_a_mamba_ssm_checkpoint(cli, tmp_path):
     save_mamba_ssm(model, ssm, vocab_size=model.config.vocab_size)
     tok.save_pretrained(ssm)
     out = tmp_path / "out"
-    cli("latim", "explain", "--model", ssm, "--text", "the mat", "--out", out, check=True)
+    cli("latim", "explain", "--model", ssm, "--text", "the mat", "--out-dir", out, check=True)
     cli("latim", "explain", "--model", hf, "--text", "the mat", "--out", tmp_path / "out-hf", check=True)
     import torch
 

@@ -32,7 +32,14 @@ def register(sub) -> None:
     p.add_argument("--method", default="latim-alti", choices=METHODS, help="default latim-alti")
     p.add_argument("--mode", default="post-conv", choices=MODES, help="conv treatment (default post-conv)")
     p.add_argument("--layer", type=layer_index, default=None, help="one layer (default all; -1 is the last)")
-    p.add_argument("--out", type=Path, default=Path("latim-explain"), help="where heatmaps, HTML and maps go")
+    p.add_argument(
+        "--out-dir",
+        "--out",
+        dest="out",
+        type=Path,
+        default=Path("latim-explain"),
+        help="where heatmaps, HTML and maps go (default latim-explain)",
+    )
 
     p = add_command(inner, "eval", _eval, "train (or load) a task model and score methods against ground truth")
     p.add_argument("--task", default="copy", help=f"one of {', '.join(SUITES)} (default copy)")

@@ -68,7 +68,14 @@ def register(sub) -> None:
 
     p = add_command(inner, "report", _report, "tables and the error-taxonomy chart of a run")
     p.add_argument("results", type=Path, help="a run directory or its records.jsonl")
-    p.add_argument("--out", type=Path, default=None, help="where to write report.md and taxonomy.png (default: run)")
+    p.add_argument(
+        "--out-dir",
+        "--out",
+        dest="out",
+        type=Path,
+        default=None,
+        help="where to write report.md and taxonomy.png (default: the run directory)",
+    )
 
 
 def _list(args: argparse.Namespace) -> int:
