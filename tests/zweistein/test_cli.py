@@ -21,6 +21,15 @@ def test_eval_json(cli):
     assert out["red"]["distances"] == [4, 4, 4, 4, 3, 4]
     assert out["red"]["values"]["zweistein"] == pytest.approx(0.547821603304, abs=1e-9)
     assert len(out["moves"]) == 3 and out["moves"][0]["value"] >= out["moves"][-1]["value"]
+    assert out["depth"] == 2
+
+
+@pytest.mark.smoke
+def test_eval_deepens_within_its_time_budget_and_says_where_it_stopped(cli):
+    proc = cli("zweistein", "eval", "--position", START, "--depth", "30", "--time", "0.5", "--json", check=True)
+    out = json.loads(proc.stdout)
+    assert 1 <= out["depth"] < 30 and len(out["moves"]) == 3
+    assert f"depth {out['depth']}'s" in proc.stderr  # the warning names the depth whose values are shown
 
 
 @pytest.mark.smoke

@@ -51,7 +51,7 @@ class RandomBot:
         return moves[int(self.rng.integers(len(moves)))]
 
 
-class _Timeout(Exception):
+class Timeout(Exception):
     pass
 
 
@@ -89,7 +89,7 @@ class ExpectiminimaxBot:
             while time.perf_counter() < self._deadline and depth <= 64:
                 best = self._root(state, moves, depth)
                 depth += 1
-        except _Timeout:
+        except Timeout:
             pass
         finally:
             self._deadline = math.inf
@@ -123,7 +123,7 @@ class ExpectiminimaxBot:
 
     def _max(self, state: State, die: int, depth: int, alpha: float, beta: float) -> float:
         if time.perf_counter() > self._deadline:
-            raise _Timeout
+            raise Timeout
         best = -1.0
         for move in state.legal_moves(die):
             v = self._after_move(state, move, depth, alpha, beta)

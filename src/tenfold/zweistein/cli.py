@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, non_negative_int, positive_int
+from tenfold.common.cli import add_command, add_group, non_negative_int, positive_float, positive_int
 from tenfold.common.errors import UserError
 
 
@@ -29,6 +29,13 @@ def register(sub) -> None:
     p = add_command(inner, "eval", _eval, "evaluate a position (and the best move if the die is given)")
     p.add_argument("--position", required=True, help="e.g. 'ABC../DE.../F...d/...ef/..abc r 3' (see README)")
     p.add_argument("--depth", type=positive_int, default=2, help="search depth for the best move (default 2)")
+    p.add_argument(
+        "--time",
+        type=positive_float,
+        default=60.0,
+        help="seconds the move search may take (default 60): it deepens one ply at a time up to --depth and stops "
+        "before a depth its estimate says will not finish",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(inner, "tournament", _tournament, "round robin of agents with paired games")
@@ -153,12 +160,9 @@ def _eval(args: argparse.Namespace) -> int:
         }
     if die is not None and state.winner is None:
         bot = ExpectiminimaxBot(EVALUATORS.get("zweistein")(), depth=args.depth)
-        moves = []
-        for move in state.legal_moves(die):
-            value = bot._after_move(state, move, args.depth, -1.0, 2.0)
-            moves.append({"move": state.move_name(move), "value": value})
-        moves.sort(key=lambda m: -m["value"])
+        moves, depth = _deepening(state, die, bot, args.depth, args.time)
         report["die"] = die
+        report["depth"] = depth
         report["moves"] = moves
     if args.json:
         print(json.dumps(report, indent=2))
@@ -170,8 +174,44 @@ def _eval(args: argparse.Namespace) -> int:
         vals = ", ".join(f"{k} {v:.4f}" for k, v in r["values"].items())
         print(f"{side}: distances {r['distances']}, E[turns] {r['expected_turns']}, value {vals}")
     for m in report.get("moves", []):
-        print(f"  {m['move']}: {m['value']:.4f} (depth {args.depth})")
+        print(f"  {m['move']}: {m['value']:.4f} (depth {report['depth']})")
     return 0
+
+
+def _deepening(state, die: int, bot, max_depth: int, budget_s: float) -> tuple[list[dict], int]:
+    """Move values at depth 1, 2, ... up to ``max_depth`` within ``budget_s`` seconds: before each depth the time it
+    will take is estimated from the growth of the last two, and a depth that would not finish is not started (said on
+    stderr, with the estimate). Returns the deepest finished depth's moves, best first, and that depth."""
+    import time
+
+    from tenfold.zweistein.agents import Timeout
+
+    start = time.perf_counter()
+    bot._deadline = start + budget_s
+    moves, done, took = [], 0, []
+    try:
+        for depth in range(1, max_depth + 1):
+            if len(took) >= 2:
+                estimate = took[-1] * max(took[-1] / max(took[-2], 1e-6), 1.0)
+                if time.perf_counter() + estimate > bot._deadline:
+                    print(
+                        f"tenfold: depth {depth} would take about {estimate:.0f} s, beyond the {budget_s:g} s "
+                        f"budget: the values are depth {done}'s (raise --time to search deeper)",
+                        file=sys.stderr,
+                    )
+                    break
+            t0 = time.perf_counter()
+            values = [(state.move_name(m), bot._after_move(state, m, depth, -1.0, 2.0)) for m in state.legal_moves(die)]
+            took.append(time.perf_counter() - t0)
+            moves, done = [{"move": name, "value": v} for name, v in values], depth
+    except Timeout:
+        print(
+            f"tenfold: depth {done + 1} did not finish within --time {budget_s:g} s: the values are depth {done}'s",
+            file=sys.stderr,
+        )
+    finally:
+        bot._deadline = float("inf")
+    return sorted(moves, key=lambda m: -m["value"]), done
 
 
 # -- tournament ------------------------------------------------------------------------------------------------------
