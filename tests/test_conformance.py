@@ -88,6 +88,27 @@ def test_every_command_has_help(system):
         assert proc.returncode == 0 and "usage: tenfold" in proc.stdout, (command, proc.stderr)
 
 
+def _options(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _options(sub, (*prefix, name))
+        elif not isinstance(action, argparse._HelpAction | argparse._VersionAction):
+            yield prefix, parser, action
+
+
+def test_every_option_says_what_it_is_and_its_default():
+    """Every option of every command has help text; ``--help`` shows its default (and argparse its choices)."""
+    from tenfold.cli import build_parser
+
+    for command, parser, action in _options(build_parser()):
+        where = f"tenfold {' '.join(command)} {'/'.join(action.option_strings) or action.dest}"
+        assert action.help, f"{where} has no help text"
+        shown = action.default not in (None, False, [], argparse.SUPPRESS) and action.option_strings
+        if shown:
+            assert "default" in parser.formatter_class("x")._get_help_string(action).lower(), where
+
+
 @pytest.mark.smoke
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_reproduce_bad_input_is_one_line(system):

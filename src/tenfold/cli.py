@@ -50,6 +50,13 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
     from tenfold.systems import get_system, systems
 
     selected = [get_system(name) for name in args.systems] if args.systems else systems()
+    if args.show_config:
+        if len(selected) != 1 or not selected[0].module:
+            raise UserError("--show-config shows one built system's config: name it, e.g. tenfold reproduce latim")
+        from tenfold.common.cli import print_config
+
+        print_config(selected[0].load_reproducer().config(args.preset, args.overrides))
+        return 0
     failed = reproduce_systems(
         selected, args.preset, args.out_dir, args.seed, use_cache=not args.recompute, overrides=args.overrides
     )
@@ -156,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="KEY=VALUE",
         help="override a field of one system's ReproConfig, e.g. --set n_seeds=3 (repeatable)",
+    )
+    rep.add_argument(
+        "--show-config", action="store_true", help="print the system's resolved ReproConfig with field docs and exit"
     )
     rep.add_argument(
         "--recompute",

@@ -23,7 +23,7 @@ def register(sub) -> None:
     _model_args(p)
     p.add_argument("text", help="the typed text (letters, apostrophe, space)")
     p.add_argument("--top", type=positive_int, default=10, help="symbols to show (default 10)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(inner, "type", _type, "interactive typing with predictions (Backspace works; Enter ends)")
     _model_args(p)
@@ -35,7 +35,7 @@ def register(sub) -> None:
         "--max-chars", type=positive_int, default=None, help="score at most this many characters (default: all)"
     )
     p.add_argument("--keystroke-savings", action="store_true", help="also measure keystroke savings (slow)")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print JSON")
 
     p = add_command(inner, "adapt", _adapt, "rate a pool of sentences, keep the best, fine-tune the model on them")
     _model_args(p)
@@ -44,7 +44,7 @@ def register(sub) -> None:
     p.add_argument("--negative", type=Path, default=None, help="general-text examples (default: the pool)")
     p.add_argument("--top", type=positive_int, default=1000, help="sentences to keep (default 1000)")
     p.add_argument("--steps", type=positive_int, default=150, help="fine-tuning steps (default 150)")
-    p.add_argument("--out-dir", type=Path, required=True)
+    p.add_argument("--out-dir", type=Path, required=True, help="where the selection and the adapted model go")
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:

@@ -17,9 +17,24 @@ from tenfold.common.config import PRESETS
 Handler = Callable[[argparse.Namespace], int | None]
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Every option's help ends with its default when the text does not state it already."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        shown = action.default not in (None, False, [], argparse.SUPPRESS)
+        if action.option_strings and shown and "default" not in text.lower():
+            text += " (default: %(default)s)"
+        return text
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with tenfold's contract for bad input: one line on stderr naming the problem, exit code 2 (argparse's
     own error prints the usage block first). Sub-command parsers inherit the class."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"tenfold: error: {message} (see `{self.prog} --help`)\n")

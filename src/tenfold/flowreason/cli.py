@@ -35,14 +35,14 @@ def register(sub) -> None:
     p.add_argument(
         "--k", type=positive_int, default=None, help="samples per problem at evaluation (default: the preset's)"
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_run_args(p, out_dir_help="run directory (default runs/flowreason-<task>-<method>-s<seed>; re-run resumes)")
 
     p = add_command(inner, "eval", _eval, "evaluate a trained run: accuracy per sample and any-of-k, distinct correct")
     p.add_argument("run", type=Path, help="a run directory written by `tenfold flowreason train`")
     p.add_argument("--k", type=positive_int, default=20, help="samples per problem (default 20)")
-    p.add_argument("--split", choices=("train", "test", "both"), default="both")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--split", choices=("train", "test", "both"), default="both", help="which problems (default both)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     p = add_command(inner, "solve", _solve, "list the distinct solutions a trained policy samples for a puzzle")
     p.add_argument("--task", default="game24", help="game24 (puzzles are given as four numbers)")

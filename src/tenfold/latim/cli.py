@@ -54,7 +54,7 @@ def register(sub) -> None:
         help="score the model's own causal AUC (removing each token from the last layer) on the first N "
         "test strings, the reference a method's AUC is read against (default 30; 0: skip)",
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON")
     add_run_args(p, out_dir_help=None)
 
     p = add_command(inner, "train-task", _train_task, "train a tiny Mamba model on a synthetic task (cached)")

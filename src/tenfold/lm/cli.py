@@ -31,7 +31,7 @@ def register(sub) -> None:
 
     p = add_command(lm, "generate", _generate, "continue a prompt with a model")
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face directory")
-    p.add_argument("--prompt", required=True)
+    p.add_argument("--prompt", required=True, help="the text to continue")
     p.add_argument("--max-new-tokens", type=positive_int, default=32, help="tokens to generate (default 32)")
     p.add_argument("--temperature", type=non_negative_float, default=0.0, help="0 = greedy (default)")
     p.add_argument("--chat", action="store_true", help="wrap the prompt in the model's chat template")
@@ -40,8 +40,8 @@ def register(sub) -> None:
 
     p = add_command(lm, "ppl", _ppl, "perplexity of a model on a corpus split")
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face directory")
-    p.add_argument("--corpus", required=True)
-    p.add_argument("--split", default="val", choices=("train", "val", "test"))
+    p.add_argument("--corpus", required=True, help="corpus name (tenfold corpora list)")
+    p.add_argument("--split", default="val", choices=("train", "val", "test"), help="which split (default val)")
     p.add_argument(
         "--block-size", type=positive_int, default=None, help="window length (default: training block or 256)"
     )
@@ -54,8 +54,8 @@ def register(sub) -> None:
 
     p = add_command(lm, "tokenize", _tokenize, "show the token ids of a text")
     p.add_argument("--tokenizer", default="gpt2", help="gpt2, char or bpe-<size> (trained on --corpus)")
-    p.add_argument("--corpus", default=None)
-    p.add_argument("--text", required=True)
+    p.add_argument("--corpus", default=None, help="the corpus a trained tokenizer (bpe-N, char) is trained on")
+    p.add_argument("--text", required=True, help="the text to tokenize")
 
     corpora = add_group(sub, "corpora", "offline text corpora")
     add_command(corpora, "list", _corpora_list, "list corpora with their split sizes")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tenfold.common.cli import add_command, add_group, non_negative_int, positive_float, positive_int
 from tenfold.common.errors import UserError
+from tenfold.projecttest.project import LANGUAGES
+from tenfold.projecttest.sweep import SCENARIOS
 
 
 def register(sub) -> None:
@@ -23,7 +25,7 @@ def register(sub) -> None:
     projects.set_defaults(projects_parser=projects)
     p = add_command(pinner, "list", _list, "the projects available (carved specs, toy, a dataset clone)")
     p.add_argument("--dataset", type=Path, default=None, help="a clone of the official ProjectTest repository")
-    p.add_argument("--lang", default="python")
+    p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
     p = add_command(pinner, "carve", _carve, "download pinned packages and carve their projects into the cache")
     p.add_argument("names", nargs="*", help="carve specs (default: all)")
 
@@ -32,11 +34,15 @@ def register(sub) -> None:
     p.add_argument("--model", default=None, help="model name (openai) or smollm2 / a model directory (hf)")
     p.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
     p.add_argument("--source", default=None, help="replay: a directory of replies or a replies.jsonl")
-    p.add_argument("--lang", default="python")
+    p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
     p.add_argument("--projects", default=None, help="comma-separated carved project names (default: all carved)")
     p.add_argument("--project-dir", type=Path, action="append", default=[], help="a project directory (repeatable)")
     p.add_argument("--dataset", type=Path, default=None, help="a clone of the official ProjectTest repository")
-    p.add_argument("--scenarios", default="vanilla,manual,self_fix")
+    p.add_argument(
+        "--scenarios",
+        default=",".join(SCENARIOS),
+        help=f"comma-separated, from {', '.join(SCENARIOS)} (default: all)",
+    )
     p.add_argument(
         "--self-fix-rounds", type=non_negative_int, default=1, help="rounds of self-fixing (default 1, the paper's)"
     )
@@ -64,7 +70,7 @@ def register(sub) -> None:
 
     p = add_command(inner, "score", _score, "the paper's metrics per language and scenario from a run")
     p.add_argument("results", type=Path, help="a run directory or its records.jsonl")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
     p = add_command(inner, "report", _report, "tables and the error-taxonomy chart of a run")
     p.add_argument("results", type=Path, help="a run directory or its records.jsonl")

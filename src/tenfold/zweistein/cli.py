@@ -45,7 +45,12 @@ def register(sub) -> None:
     )
     p.add_argument("--seed", type=non_negative_int, default=0, help="setup and dice seed (default 0)")
     p.add_argument("--first", choices=("red", "blue"), default="red", help="who moves first (default red)")
-    p.add_argument("--placement", choices=("random", "mirror"), default="random")
+    p.add_argument(
+        "--placement",
+        choices=("random", "mirror"),
+        default="random",
+        help="setups: random (OpenSpiel's) or mirror (symmetric); default random",
+    )
     p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
     p.add_argument(
         "--sprt",
