@@ -109,6 +109,53 @@ def test_every_option_says_what_it_is_and_its_default():
             assert "default" in parser.formatter_class("x")._get_help_string(action).lower(), where
 
 
+def _bad_values(kind, tmp_path) -> list[str]:
+    """What an option of each argument type must refuse."""
+    from tenfold.common import cli as c
+
+    a_file, a_dir = tmp_path / "a_file.txt", tmp_path / "a_dir"
+    return {
+        c.positive_int: ["-3", "0", "2.5", "1e12", "x"],
+        c.non_negative_int: ["-1", "1e12", "x"],
+        c.positive_float: ["-1", "0", "nan", "inf", "x"],
+        c.non_negative_float: ["-0.5", "nan", "x"],
+        c.fraction: ["0", "1.5", "-0.1", "nan"],
+        c.output_dir: [str(a_file), str(a_file / "below")],
+        c.output_file: [str(a_dir)],
+        c.existing_file: [str(a_dir), str(tmp_path / "missing.txt")],
+        c.existing_dir: [str(a_file), str(tmp_path / "missing")],
+        c.existing_path: [str(tmp_path / "missing")],
+    }[kind]
+
+
+def test_cli_fuzz_every_typed_option_refuses_bad_values_in_one_line(tmp_path, monkeypatch):
+    """Every sub-command's numeric and path options (walked from the parser, so a system added later is covered):
+    negative, zero, huge, non-finite and malformed numbers, a file where a directory goes and the reverse, missing
+    inputs — each refused with exit 2 and one line naming the option, nothing written anywhere."""
+    from tenfold.cli import build_parser
+    from tenfold.common.cli import ARGUMENT_TYPES
+
+    (tmp_path / "a_file.txt").write_text("x")
+    (tmp_path / "a_dir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    cases = 0
+    for command, _, action in _options(build_parser()):
+        if action.type in (int, float) or getattr(action.type, "__name__", "") == "Path":
+            pytest.fail(f"tenfold {' '.join(command)} {action.option_strings}: a bare {action.type.__name__}")
+        if action.type not in ARGUMENT_TYPES:
+            continue
+        for value in _bad_values(action.type, tmp_path):
+            argv = [*command, *(action.option_strings[:1] or []), value]
+            proc = run_cli(*argv)
+            assert_one_line_error(proc)
+            name = action.option_strings[0] if action.option_strings else action.dest
+            assert name in proc.stderr, (argv, proc.stderr)
+            cases += 1
+    assert cases > 100
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
 @pytest.mark.smoke
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_reproduce_bad_input_is_one_line(system):

@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from tenfold import __version__
-from tenfold.common.cli import Parser, add_command, non_negative_int
+from tenfold.common.cli import Parser, add_command, existing_dir, non_negative_int, output_dir
 from tenfold.common.config import PRESETS
 from tenfold.common.errors import UserError
 
@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--out-dir",
         "--out",
         dest="out_dir",
-        type=Path,
+        type=output_dir,
         default=Path("reports/latest"),
         help="report directory (default reports/latest)",
     )
@@ -191,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     readme.add_argument(
         "--from",
         dest="from_dir",
-        type=Path,
+        type=existing_dir,
         default=Path("reports/latest"),
         help="the report directory of the reproduction to quote (default reports/latest)",
     )

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, fraction, positive_int
+from tenfold.common.cli import add_command, add_group, existing_file, fraction, output_dir, positive_int
 from tenfold.common.errors import UserError
 
 
@@ -30,7 +30,9 @@ def register(sub) -> None:
 
     p = add_command(inner, "eval", _eval, "character perplexity, accuracy and latency on a text file")
     _model_args(p)
-    p.add_argument("--data", type=Path, required=True, help="one sentence per line (normalised to the symbols)")
+    p.add_argument(
+        "--data", type=existing_file, required=True, help="one sentence per line (normalised to the symbols)"
+    )
     p.add_argument(
         "--max-chars", type=positive_int, default=None, help="score at most this many characters (default: all)"
     )
@@ -39,12 +41,12 @@ def register(sub) -> None:
 
     p = add_command(inner, "adapt", _adapt, "rate a pool of sentences, keep the best, fine-tune the model on them")
     _model_args(p)
-    p.add_argument("--seed-file", type=Path, required=True, help="AAC-like example sentences (one per line)")
-    p.add_argument("--pool", type=Path, required=True, help="candidate sentences to rate (one per line)")
-    p.add_argument("--negative", type=Path, default=None, help="general-text examples (default: the pool)")
+    p.add_argument("--seed-file", type=existing_file, required=True, help="AAC-like example sentences (one per line)")
+    p.add_argument("--pool", type=existing_file, required=True, help="candidate sentences to rate (one per line)")
+    p.add_argument("--negative", type=existing_file, default=None, help="general-text examples (default: the pool)")
     p.add_argument("--top", type=positive_int, default=1000, help="sentences to keep (default 1000)")
     p.add_argument("--steps", type=positive_int, default=150, help="fine-tuning steps (default 150)")
-    p.add_argument("--out-dir", type=Path, required=True, help="where the selection and the adapted model go")
+    p.add_argument("--out-dir", type=output_dir, required=True, help="where the selection and the adapted model go")
 
 
 def _model_args(p: argparse.ArgumentParser) -> None:

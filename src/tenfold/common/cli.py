@@ -101,6 +101,67 @@ def fraction(text: str) -> float:
     return value
 
 
+def output_dir(text: str) -> Path:
+    """A directory to write into: created when needed, refused when a file stands there (or on its way)."""
+    path = Path(text).expanduser()
+    for part in (path, *path.parents):
+        if part.exists() and not part.is_dir():
+            raise argparse.ArgumentTypeError(f"'{part}' is a file, not a directory")
+    return path
+
+
+def output_file(text: str) -> Path:
+    """A file to write: refused when a directory stands there."""
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"'{path}' is a directory, not a file")
+    return path
+
+
+def existing_file(text: str) -> Path:
+    """A file to read: it must exist and not be a directory."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"'{path}' does not exist")
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"'{path}' is a directory, not a file")
+    return path
+
+
+def existing_dir(text: str) -> Path:
+    """A directory to read: it must exist and be a directory."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"'{path}' does not exist")
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"'{path}' is a file, not a directory")
+    return path
+
+
+def existing_path(text: str) -> Path:
+    """A file or directory to read: it must exist."""
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise argparse.ArgumentTypeError(f"'{path}' does not exist")
+    return path
+
+
+ARGUMENT_TYPES = (
+    positive_int,
+    non_negative_int,
+    positive_float,
+    non_negative_float,
+    fraction,
+    output_dir,
+    output_file,
+    existing_file,
+    existing_dir,
+    existing_path,
+)
+"""The converters every numeric and path option uses (the conformance suite checks that none uses a bare int, float
+or Path, and feeds each kind the values it must refuse)."""
+
+
 def add_group(subparsers: Any, name: str, help: str, description: str | None = None) -> Any:
     """A command group (``tenfold NAME COMMAND ...``) that prints its help when no command is given; returns the
     sub-parsers to add its commands to."""
@@ -133,7 +194,7 @@ def add_run_args(
     )
     parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     if out_dir_help:
-        parser.add_argument("--out-dir", type=Path, default=None, help=out_dir_help)
+        parser.add_argument("--out-dir", type=output_dir, default=None, help=out_dir_help)
     parser.add_argument(
         "--set",
         dest="overrides",

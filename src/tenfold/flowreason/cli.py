@@ -7,7 +7,15 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, add_run_args, non_negative_int, positive_int, print_config
+from tenfold.common.cli import (
+    add_command,
+    add_group,
+    add_run_args,
+    existing_dir,
+    non_negative_int,
+    positive_int,
+    print_config,
+)
 from tenfold.common.config import apply_overrides
 from tenfold.common.errors import UserError
 from tenfold.flowreason.config import METHODS, TASKS
@@ -39,7 +47,7 @@ def register(sub) -> None:
     add_run_args(p, out_dir_help="run directory (default runs/flowreason-<task>-<method>-s<seed>; re-run resumes)")
 
     p = add_command(inner, "eval", _eval, "evaluate a trained run: accuracy per sample and any-of-k, distinct correct")
-    p.add_argument("run", type=Path, help="a run directory written by `tenfold flowreason train`")
+    p.add_argument("run", type=existing_dir, help="a run directory written by `tenfold flowreason train`")
     p.add_argument("--k", type=positive_int, default=20, help="samples per problem (default 20)")
     p.add_argument("--split", choices=("train", "test", "both"), default="both", help="which problems (default both)")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -47,7 +55,9 @@ def register(sub) -> None:
     p = add_command(inner, "solve", _solve, "list the distinct solutions a trained policy samples for a puzzle")
     p.add_argument("--task", default="game24", help="game24 (puzzles are given as four numbers)")
     p.add_argument("puzzle", help='e.g. "4 7 8 8"')
-    p.add_argument("--run", type=Path, default=None, help="a trained run (default: train or load the cached FoR one)")
+    p.add_argument(
+        "--run", type=existing_dir, default=None, help="a trained run (default: train or load the cached FoR one)"
+    )
     p.add_argument("--k", type=positive_int, default=64, help="samples (default 64)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="sampling seed (default 0)")
 

@@ -6,7 +6,15 @@ import argparse
 import json
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, add_run_args, non_negative_int, positive_int, print_config
+from tenfold.common.cli import (
+    add_command,
+    add_group,
+    add_run_args,
+    non_negative_int,
+    output_dir,
+    positive_int,
+    print_config,
+)
 from tenfold.common.errors import UserError
 from tenfold.latim.methods import ARCHS, METHODS, MODES, SUITES
 
@@ -36,7 +44,7 @@ def register(sub) -> None:
         "--out-dir",
         "--out",
         dest="out",
-        type=Path,
+        type=output_dir,
         default=Path("latim-explain"),
         help="where heatmaps, HTML and maps go (default latim-explain)",
     )

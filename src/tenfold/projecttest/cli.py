@@ -6,7 +6,16 @@ import argparse
 import json
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, non_negative_int, positive_float, positive_int
+from tenfold.common.cli import (
+    add_command,
+    add_group,
+    existing_dir,
+    existing_path,
+    non_negative_int,
+    output_dir,
+    positive_float,
+    positive_int,
+)
 from tenfold.common.errors import UserError
 from tenfold.projecttest.project import LANGUAGES
 from tenfold.projecttest.sweep import SCENARIOS
@@ -24,7 +33,7 @@ def register(sub) -> None:
     pinner = projects.add_subparsers(dest="projects_command", metavar="ACTION")
     projects.set_defaults(projects_parser=projects)
     p = add_command(pinner, "list", _list, "the projects available (carved specs, toy, a dataset clone)")
-    p.add_argument("--dataset", type=Path, default=None, help="a clone of the official ProjectTest repository")
+    p.add_argument("--dataset", type=existing_dir, default=None, help="a clone of the official ProjectTest repository")
     p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
     p = add_command(pinner, "carve", _carve, "download pinned packages and carve their projects into the cache")
     p.add_argument("names", nargs="*", help="carve specs (default: all)")
@@ -36,8 +45,10 @@ def register(sub) -> None:
     p.add_argument("--source", default=None, help="replay: a directory of replies or a replies.jsonl")
     p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
     p.add_argument("--projects", default=None, help="comma-separated carved project names (default: all carved)")
-    p.add_argument("--project-dir", type=Path, action="append", default=[], help="a project directory (repeatable)")
-    p.add_argument("--dataset", type=Path, default=None, help="a clone of the official ProjectTest repository")
+    p.add_argument(
+        "--project-dir", type=existing_dir, action="append", default=[], help="a project directory (repeatable)"
+    )
+    p.add_argument("--dataset", type=existing_dir, default=None, help="a clone of the official ProjectTest repository")
     p.add_argument(
         "--scenarios",
         default=",".join(SCENARIOS),
@@ -64,21 +75,21 @@ def register(sub) -> None:
     p.add_argument(
         "--search-time", type=positive_int, default=10, help="pynguin: seconds of search per module (default 10)"
     )
-    p.add_argument("--out-dir", type=Path, required=True, help="run directory (re-run the command to resume)")
+    p.add_argument("--out-dir", type=output_dir, required=True, help="run directory (re-run the command to resume)")
 
     add_command(inner, "setup-pynguin", _setup_pynguin, "install Pynguin into its own venv in the cache (PyPI)")
 
     p = add_command(inner, "score", _score, "the paper's metrics per language and scenario from a run")
-    p.add_argument("results", type=Path, help="a run directory or its records.jsonl")
+    p.add_argument("results", type=existing_path, help="a run directory or its records.jsonl")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
     p = add_command(inner, "report", _report, "tables and the error-taxonomy chart of a run")
-    p.add_argument("results", type=Path, help="a run directory or its records.jsonl")
+    p.add_argument("results", type=existing_path, help="a run directory or its records.jsonl")
     p.add_argument(
         "--out-dir",
         "--out",
         dest="out",
-        type=Path,
+        type=output_dir,
         default=None,
         help="where to write report.md and taxonomy.png (default: the run directory)",
     )

@@ -7,7 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, non_negative_int, positive_float, positive_int
+from tenfold.common.cli import (
+    add_command,
+    add_group,
+    non_negative_int,
+    output_dir,
+    output_file,
+    positive_float,
+    positive_int,
+)
 from tenfold.common.errors import UserError
 
 
@@ -58,10 +66,10 @@ def register(sub) -> None:
         metavar="ELO0,ELO1",
         help="stop each pairing early by SPRT between these Elo differences, e.g. 0,50",
     )
-    p.add_argument("--out-dir", type=Path, default=None, help="run directory (default: runs/zweistein__...)")
+    p.add_argument("--out-dir", type=output_dir, default=None, help="run directory (default: runs/zweistein__...)")
 
     p = add_command(inner, "table", _table, "build the Zweistein race table and save it (.npz)")
-    p.add_argument("--out", type=Path, required=True, help="output file (.npz)")
+    p.add_argument("--out", type=output_file, required=True, help="output file (.npz)")
     p.add_argument("--choice", default="min-expected", help="higher/lower choice rule: min-expected, higher, lower")
 
 
