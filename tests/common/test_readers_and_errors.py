@@ -60,7 +60,7 @@ def test_output_places_that_cannot_be_used_are_one_line_errors(cli, tmp_path):
     a_file = tmp_path / "a_file"
     a_file.write_text("x")
     assert_one_line_error(
-        cli("reproduce", "zweistein", "--preset", "test", "--out-dir", a_file), "is a file where a directory"
+        cli("reproduce", "zweistein", "--preset", "test", "--out-dir", a_file), "is a file, not a directory"
     )
     blocked = tmp_path / "run"
     (blocked / "config.json").mkdir(parents=True)  # a directory where the run's record goes
