@@ -13,8 +13,13 @@ import argparse
 import dataclasses
 import importlib
 import json
+import os
+import shlex
+import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -109,29 +114,69 @@ def test_every_option_says_what_it_is_and_its_default():
             assert "default" in parser.formatter_class("x")._get_help_string(action).lower(), where
 
 
+def test_flags_are_uniform():
+    """One spelling per flag family across every command: a directory to write is ``--out-dir``; a command with a
+    config (``--preset``) also takes ``--set`` and ``--show-config``; a seed is ``--seed``, a non-negative integer."""
+    from tenfold.cli import build_parser
+    from tenfold.common import cli as c
+
+    for command, parser in _commands(build_parser()):
+        where = f"tenfold {' '.join(command)}"
+        flags = {o: a for a in parser._actions for o in a.option_strings}
+        for action in parser._actions:
+            if action.type is c.output_dir and action.option_strings:
+                assert "--out-dir" in action.option_strings, f"{where}: {action.option_strings} should be --out-dir"
+            if "seed" in action.dest and action.dest != "seed_file":
+                assert action.option_strings == ["--seed"] and action.type is c.non_negative_int, where
+        if "--preset" in flags:
+            assert {"--set", "--show-config"} <= set(flags), f"{where} has --preset but not --set/--show-config"
+
+
 def _bad_values(kind, tmp_path) -> list[str]:
     """What an option of each argument type must refuse."""
     from tenfold.common import cli as c
 
     a_file, a_dir = tmp_path / "a_file.txt", tmp_path / "a_dir"
+    read_only = [str(tmp_path / "read_only"), str(tmp_path / "read_only" / "below")]
+    if not (tmp_path / "read_only").exists():  # this machine cannot make a directory its user cannot write
+        read_only = []
     return {
         c.positive_int: ["-3", "0", "2.5", "1e12", "x"],
         c.non_negative_int: ["-1", "1e12", "x"],
         c.positive_float: ["-1", "0", "nan", "inf", "x"],
         c.non_negative_float: ["-0.5", "nan", "x"],
         c.fraction: ["0", "1.5", "-0.1", "nan"],
-        c.output_dir: [str(a_file), str(a_file / "below")],
-        c.output_file: [str(a_dir)],
+        c.output_dir: [str(a_file), str(a_file / "below"), *read_only],
+        c.output_file: [str(a_dir), str(a_file / "below.npz"), *[str(Path(d) / "out.npz") for d in read_only]],
         c.existing_file: [str(a_dir), str(tmp_path / "missing.txt")],
         c.existing_dir: [str(a_file), str(tmp_path / "missing")],
         c.existing_path: [str(tmp_path / "missing")],
     }[kind]
 
 
-def test_cli_fuzz_every_typed_option_refuses_bad_values_in_one_line(tmp_path, monkeypatch):
+@pytest.fixture
+def read_only_dir(tmp_path):
+    """``tmp_path/read_only``, a directory this process cannot write into: mode 555, or for root (whom modes do not
+    stop) the immutable flag; absent where the file system offers neither."""
+    path = tmp_path / "read_only"
+    path.mkdir()
+    path.chmod(0o555)
+    if os.access(path, os.W_OK) and shutil.which("chattr"):
+        subprocess.run(["chattr", "+i", str(path)], capture_output=True)
+    if os.access(path, os.W_OK):
+        path.chmod(0o755)
+        path.rmdir()
+    yield path
+    if path.exists():
+        subprocess.run(["chattr", "-i", str(path)], capture_output=True)
+        path.chmod(0o755)
+
+
+def test_cli_fuzz_every_typed_option_refuses_bad_values_in_one_line(tmp_path, monkeypatch, read_only_dir):
     """Every sub-command's numeric and path options (walked from the parser, so a system added later is covered):
-    negative, zero, huge, non-finite and malformed numbers, a file where a directory goes and the reverse, missing
-    inputs — each refused with exit 2 and one line naming the option, nothing written anywhere."""
+    negative, zero, huge, non-finite and malformed numbers, a file where a directory goes and the reverse, a
+    read-only output place, missing inputs — each refused with exit 2 and one line naming the option, nothing
+    written anywhere."""
     from tenfold.cli import build_parser
     from tenfold.common.cli import ARGUMENT_TYPES
 
@@ -154,6 +199,146 @@ def test_cli_fuzz_every_typed_option_refuses_bad_values_in_one_line(tmp_path, mo
             cases += 1
     assert cases > 100
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+
+
+def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
+    """Every runnable (leaf) command: its words after ``tenfold`` and its parser."""
+    subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not subs and prefix:
+        yield prefix, parser
+    for action in subs:
+        for name, sub in action.choices.items():
+            yield from _commands(sub, (*prefix, name))
+
+
+def _input_tokens(parser: argparse.ArgumentParser, argv: list[str]) -> dict[argparse.Action, int]:
+    """Where in ``argv`` (a command's arguments) each file or directory input option has its value."""
+    from tenfold.common import cli as c
+
+    options = {o: a for a in parser._actions for o in a.option_strings}
+    positionals = [a for a in parser._actions if not a.option_strings]
+    out, i, k = {}, 0, 0
+    while i < len(argv):
+        action = options.get(argv[i].split("=")[0])
+        if action is not None:
+            if action.nargs == 0:
+                i += 1
+                continue
+            out[action], i = i + 1, i + 2
+        else:
+            out.setdefault(positionals[min(k, len(positionals) - 1)], i)
+            k, i = k + 1, i + 1
+    return {a: j for a, j in out.items() if a.type in (c.existing_file, c.existing_dir, c.existing_path)}
+
+
+def _materialise(parser: argparse.ArgumentParser, argv: list[str], stand_in_text: str) -> None:
+    """Create (in the working directory) the inputs an example names: text files, empty directories."""
+    from tenfold.common import cli as c
+
+    for action, at in _input_tokens(parser, argv).items():
+        path = Path(argv[at])
+        if action.type is c.existing_file:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(stand_in_text)
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+
+
+STAND_IN_TEXT = "hello there\nhow are you today\ni would like a cup of tea\n"
+
+
+def test_every_command_has_an_example_that_parses(tmp_path, monkeypatch):
+    """Each command's ``--help`` ends with a complete example; it must parse (an example that drifted from the options
+    fails here), and the damaged-input fuzz below runs through it."""
+    from tenfold.cli import build_parser
+
+    monkeypatch.chdir(tmp_path)
+    for command, parser in _commands(build_parser()):
+        example = getattr(parser, "example", "")
+        assert example.startswith(f"tenfold {' '.join(command)}"), f"tenfold {' '.join(command)} has no example"
+        argv = shlex.split(example)[1:]
+        _materialise(parser, argv[len(command) :], STAND_IN_TEXT)
+        build_parser().parse_args(argv)
+
+
+def _damaged_inputs(root: Path) -> dict[str, Path]:
+    """Inputs a user could hand a command by mistake or after a crash, by name: an empty file, bytes that are not
+    text, a JSON-lines file with a broken line, an empty directory, and a run directory whose every file is damaged
+    (the names tenfold's run and report directories use)."""
+    root.mkdir()
+    (root / "empty.txt").write_bytes(b"")
+    (root / "garbage.bin").write_bytes(bytes(range(128, 256)) * 4)
+    broken = b'{"project": "a", "reply": ""}\n{"project": \n{"project": "b"}\n'
+    (root / "broken.jsonl").write_bytes(broken)
+    (root / "empty_dir").mkdir()
+    run = root / "damaged_run"
+    for sub in (run, *(run / name / "run-1" for name in SYSTEMS)):
+        sub.mkdir(parents=True)
+        for name in ("config.json", "env.json", "summary.json", "reproduction.json"):
+            (sub / name).write_bytes(b'{"config": ')
+        for name in ("records.jsonl", "metrics.jsonl", "replies.jsonl"):
+            (sub / name).write_bytes(broken)
+        for name in ("policy.pt", "model.safetensors"):
+            (sub / name).write_bytes(bytes(range(256)))
+    return {p.name: p for p in root.iterdir()}
+
+
+def _tree(*roots: Path, skip: Sequence[Path] = ()) -> dict[str, tuple[int, int]]:
+    """Every file under ``roots`` (except under ``skip``) with its size and modification time."""
+    out = {}
+    for root in roots:
+        for p in root.rglob("*"):
+            if p.is_file() and not any(p.is_relative_to(s) for s in skip):
+                out[str(p)] = (p.stat().st_size, p.stat().st_mtime_ns)
+    return out
+
+
+def test_cli_fuzz_every_input_refuses_damaged_content_in_one_line(tmp_path, monkeypatch):
+    """Every command that reads a file or directory the user names (walked from the parser, run through its
+    ``--help`` example): an empty, binary, broken-JSONL or damaged input is refused with exit 2 and one line naming
+    it — never read as "no results" and never a traceback — and nothing outside the command's output place changes
+    (the inputs, the working directory, the READMEs a command could write)."""
+    from tenfold.cli import build_parser
+    from tenfold.common import cli as c
+
+    damaged = _damaged_inputs(tmp_path / "inputs")
+    by_type = {
+        c.existing_file: ["empty.txt", "garbage.bin"],
+        c.existing_dir: ["empty_dir", "damaged_run"],
+        c.existing_path: ["empty.txt", "garbage.bin", "broken.jsonl", "empty_dir", "damaged_run"],
+    }
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    readmes = [spec.readme.parent for spec in built()]
+    cases = 0
+    for command, parser in _commands(build_parser()):
+        inputs = [a for a in parser._actions if a.type in by_type]
+        if not inputs:
+            continue
+        argv = shlex.split(parser.example)[1 + len(command) :]
+        _materialise(parser, argv, STAND_IN_TEXT)
+        example = parser.parse_args(argv)
+        outputs = [
+            work / getattr(example, a.dest)
+            for a in parser._actions
+            if a.type in (c.output_dir, c.output_file) and getattr(example, a.dest, None)
+        ]
+        where = _input_tokens(parser, argv)
+        for fuzzed in inputs:
+            for name in by_type[fuzzed.type]:
+                args = list(argv)
+                if fuzzed in where:
+                    args[where[fuzzed]] = str(damaged[name])
+                else:
+                    args += [fuzzed.option_strings[0], str(damaged[name])]
+                before = _tree(tmp_path, *readmes, skip=outputs)
+                proc = run_cli(*command, *args)
+                assert_one_line_error(proc, name)
+                assert _tree(tmp_path, *readmes, skip=outputs) == before, args
+                cases += 1
+    assert cases >= 25
+    print(f"{cases} damaged-input cases")
 
 
 @pytest.mark.smoke

@@ -19,7 +19,6 @@ an unexpected exception (a bug) always shows it.
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import os
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 from tenfold import __version__
 from tenfold.common.cli import Parser, add_command, existing_dir, non_negative_int, output_dir
 from tenfold.common.config import PRESETS
-from tenfold.common.errors import UserError
+from tenfold.common.errors import UserError, path_error
 
 
 def _cmd_systems(args: argparse.Namespace) -> int:
@@ -99,38 +98,6 @@ def _cmd_readme(args: argparse.Namespace) -> int:
     return update_readmes(args.systems, args.from_dir, check=args.check)
 
 
-PATH_HINTS = {
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the file system is read-only",
-    errno.EEXIST: "it already exists",
-    errno.EISDIR: "it is a directory where a file is expected",
-    errno.ENOTDIR: "a file stands where a directory is expected",
-    errno.ENOSPC: "no space left on the device",
-    errno.EDQUOT: "disk quota exceeded",
-}
-"""The ``OSError`` families that are about a path the user gave (an output place, an input file, the cache)."""
-
-
-def path_error(exc: OSError) -> str | None:
-    """One line naming the path and what to do, for an ``OSError`` about a user's path; None for any other."""
-    from tenfold.common.paths import CACHE_ENV, cache_root
-
-    if exc.errno not in PATH_HINTS or not exc.filename:
-        return None
-    path = Path(exc.filename2 or exc.filename)  # a rename names its target second
-    what = PATH_HINTS[exc.errno]
-    if exc.errno == errno.EEXIST and path.is_file():
-        what = "it is a file where a directory is expected"
-    if path.is_relative_to(cache_root()):
-        todo = f"set {CACHE_ENV} to a writable directory"
-    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        todo = "free space or write elsewhere"
-    else:
-        todo = "choose another path (--out-dir) or fix its permissions"
-    return f"cannot use '{path}': {what}; {todo}"
-
-
 def build_parser() -> argparse.ArgumentParser:
     from tenfold.common.cli import add_group
     from tenfold.systems import built
@@ -138,8 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="tenfold", description="Ten AI research systems (arXiv, 2025-02-21), reproduced on a CPU.")
     parser.add_argument("--version", action="version", version=f"tenfold {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    add_command(sub, "systems", _cmd_systems, "list the systems and their status")
-    rep = add_command(sub, "reproduce", _cmd_reproduce, "run reproductions and write an HTML + Markdown report")
+    add_command(sub, "systems", _cmd_systems, "list the systems and their status", example="tenfold systems")
+    rep = add_command(
+        sub,
+        "reproduce",
+        _cmd_reproduce,
+        "run reproductions and write an HTML + Markdown report",
+        example="tenfold reproduce zweistein --preset test --out-dir reports/try",
+    )
     rep.add_argument("systems", nargs="*", metavar="SYSTEM", help="systems to run (default: all)")
     rep.add_argument("--preset", choices=PRESETS, default="quick", help="settings (default quick)")
     rep.add_argument(
@@ -174,18 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
         "models and other cached steps are still reused)",
     )
     cache = add_group(sub, "cache", "list, size and clear the cache of trained models and results ($TENFOLD_CACHE)")
-    for name, text in (
-        ("ls", "entries of KIND (or the kinds)"),
-        ("du", "size per kind"),
-        ("clear", "remove the entries of KIND (or everything)"),
+    for name, text, example in (
+        ("ls", "entries of KIND (or the kinds)", "tenfold cache ls models"),
+        ("du", "size per kind", "tenfold cache du"),
+        ("clear", "remove the entries of KIND (or everything)", "tenfold cache clear latim-evals"),
     ):
-        p = add_command(cache, name, _cmd_cache, text)
+        p = add_command(cache, name, _cmd_cache, text, example=example)
         p.add_argument("kind", nargs="?", default=None, metavar="KIND", help="e.g. models, latim-evals (default: all)")
     readme = add_command(
         sub,
         "readme",
         _cmd_readme,
         "write each system README's paper-vs-ours table from its claims and the last reproduction",
+        example="tenfold readme zweistein --from reports/latest",
     )
     readme.add_argument("systems", nargs="*", metavar="SYSTEM", help="systems (default: every built one)")
     readme.add_argument(

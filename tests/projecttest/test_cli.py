@@ -66,11 +66,9 @@ def test_bad_input(tmp_path):
         call("run", "--generator", "replay", "--source", tmp_path, "--lang", "cobol", "--out-dir", tmp_path / "r")
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert (
+    with pytest.raises(UserError, match="has no python source files"):  # a directory the user named: refused
         call("run", "--generator", "replay", "--source", tmp_path, "--project-dir", empty, "--out-dir", tmp_path / "e")
-        == 0
-    )
-    assert "empty project" in (tmp_path / "e" / "records.jsonl").read_text()  # recorded, the sweep goes on
+    assert not (tmp_path / "e").exists()  # refused before the run directory was made
     with pytest.raises(UserError, match="unknown generator"):
         toy = write_toy_project(tmp_path / "p")
         call("run", "--generator", "gpt", "--project-dir", toy.root, "--out-dir", tmp_path / "r")

@@ -7,7 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, existing_file, fraction, output_dir, positive_int
+from tenfold.common.cli import (
+    add_command,
+    add_group,
+    existing_file,
+    fraction,
+    non_negative_int,
+    output_dir,
+    positive_int,
+)
 from tenfold.common.errors import UserError
 
 
@@ -19,16 +27,34 @@ def register(sub) -> None:
         description="Character prediction from subword LMs (Gaines & Vertanen, arXiv 2501.10582)",
     )
 
-    p = add_command(inner, "predict", _predict, "next-character distribution after a typed text")
+    p = add_command(
+        inner,
+        "predict",
+        _predict,
+        "next-character distribution after a typed text",
+        example='tenfold aac predict --model gpt2-tiny "i would like a cup of t"',
+    )
     _model_args(p)
     p.add_argument("text", help="the typed text (letters, apostrophe, space)")
     p.add_argument("--top", type=positive_int, default=10, help="symbols to show (default 10)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add_command(inner, "type", _type, "interactive typing with predictions (Backspace works; Enter ends)")
+    p = add_command(
+        inner,
+        "type",
+        _type,
+        "interactive typing with predictions (Backspace works; Enter ends)",
+        example="tenfold aac type --model gpt2-tiny",
+    )
     _model_args(p)
 
-    p = add_command(inner, "eval", _eval, "character perplexity, accuracy and latency on a text file")
+    p = add_command(
+        inner,
+        "eval",
+        _eval,
+        "character perplexity, accuracy and latency on a text file",
+        example="tenfold aac eval --model gpt2-tiny --data sentences.txt --max-chars 500",
+    )
     _model_args(p)
     p.add_argument(
         "--data", type=existing_file, required=True, help="one sentence per line (normalised to the symbols)"
@@ -39,13 +65,21 @@ def register(sub) -> None:
     p.add_argument("--keystroke-savings", action="store_true", help="also measure keystroke savings (slow)")
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add_command(inner, "adapt", _adapt, "rate a pool of sentences, keep the best, fine-tune the model on them")
+    p = add_command(
+        inner,
+        "adapt",
+        _adapt,
+        "rate a pool of sentences, keep the best, fine-tune the model on them",
+        example="tenfold aac adapt --model gpt2-tiny --seed-file aac_examples.txt --pool pool.txt "
+        "--negative general.txt --top 200 --out-dir runs/aac-adapted",
+    )
     _model_args(p)
     p.add_argument("--seed-file", type=existing_file, required=True, help="AAC-like example sentences (one per line)")
     p.add_argument("--pool", type=existing_file, required=True, help="candidate sentences to rate (one per line)")
     p.add_argument("--negative", type=existing_file, default=None, help="general-text examples (default: the pool)")
     p.add_argument("--top", type=positive_int, default=1000, help="sentences to keep (default 1000)")
     p.add_argument("--steps", type=positive_int, default=150, help="fine-tuning steps (default 150)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed of the training batches (default 0)")
     p.add_argument("--out-dir", type=output_dir, required=True, help="where the selection and the adapted model go")
 
 
@@ -167,10 +201,9 @@ def _keys():
 
 def _read_lines(path: Path) -> list[str]:
     from tenfold.aac.symbols import normalize
+    from tenfold.common.readers import read_text_lines
 
-    if not path.exists():
-        raise UserError(f"data file '{path}' does not exist")
-    lines = [normalize(line) for line in path.read_text(encoding="utf-8", errors="replace").splitlines()]
+    lines = [normalize(line) for line in read_text_lines(path, "sentence file")]
     lines = [line for line in lines if line]
     if not lines:
         raise UserError(f"'{path}' has no text made of the symbols a-z, apostrophe and space")
@@ -199,9 +232,9 @@ def _adapt(args: argparse.Namespace) -> int:
     from tenfold.lm.loading import load_model
     from tenfold.lm.trainer import OptimConfig
 
-    seed, pool = _read_lines(args.seed_file), _read_lines(args.pool)
+    examples, pool = _read_lines(args.seed_file), _read_lines(args.pool)
     negative = _read_lines(args.negative) if args.negative else pool
-    scorer = UsefulnessScorer().fit(seed, negative)
+    scorer = UsefulnessScorer().fit(examples, negative)
     scores = [scorer.score(s) for s in pool]
     chosen = [pool[i] for i in select_top(pool, scores, args.top)]
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -218,9 +251,16 @@ def _adapt(args: argparse.Namespace) -> int:
         warmup_steps=10,
         eval_every=max(1, args.steps // 3),
         ckpt_every=max(1, args.steps // 3),
+        seed=args.seed,
     )
     val = chosen[::20] or chosen[:1]
-    record = {"model": args.model, "seed": texts_hash(seed), "pool": texts_hash(pool), "top": args.top, "train": cfg}
+    record = {
+        "model": args.model,
+        "seed_file": texts_hash(examples),
+        "pool": texts_hash(pool),
+        "top": args.top,
+        "train": cfg,
+    }
     train_on_texts(args.out_dir, record, model, tokenizer, chosen, val, cfg, system="aac", preset="adapt")
     print(
         f"selected {len(chosen)} of {len(pool)} sentences -> {args.out_dir / 'selected.txt'}; "

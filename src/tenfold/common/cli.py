@@ -1,7 +1,9 @@
 """CLI conventions shared by every system (argparse everywhere, one style).
 
-Every command that runs something accepts ``--preset {test,quick,paper}``, ``--seed N``, ``--out-dir DIR`` and config
-overrides as ``--set key=value`` (repeatable) or directly as ``--key=value`` (dotted keys reach nested configs).
+Every command with a config takes ``--preset {test,quick,paper}``, config overrides as ``--set key=value``
+(repeatable, or directly ``--key=value``; dotted keys reach nested configs) and ``--show-config``; every command that
+draws random numbers takes ``--seed N``; every command that writes files takes ``--out-dir DIR`` (``--out FILE``
+where it writes one file). Numbers and paths are typed below, so a bad value is refused before any work.
 Handlers raise :class:`~tenfold.common.errors.UserError` for bad input; ``tenfold.cli.main`` prints it as one line.
 """
 
@@ -107,7 +109,20 @@ def output_dir(text: str) -> Path:
     for part in (path, *path.parents):
         if part.exists() and not part.is_dir():
             raise argparse.ArgumentTypeError(f"'{part}' is a file, not a directory")
+    _check_writable(path)
     return path
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse ``path`` when the directory that would hold it (itself, or its nearest existing parent) cannot be
+    written: read-only, no permission, immutable. Checked before any work, so that a long run does not fail at its
+    first write."""
+    import os
+
+    existing = next(p for p in (path, *path.absolute().parents) if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        where = "" if existing == path else f" (its nearest existing parent '{existing}')"
+        raise argparse.ArgumentTypeError(f"'{path}' cannot be written{where}: read-only or no permission")
 
 
 def output_file(text: str) -> Path:
@@ -115,6 +130,10 @@ def output_file(text: str) -> Path:
     path = Path(text).expanduser()
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"'{path}' is a directory, not a file")
+    for part in path.parents:
+        if part.exists() and not part.is_dir():
+            raise argparse.ArgumentTypeError(f"'{part}' is a file, not a directory")
+    _check_writable(path.parent if not path.exists() else path)
     return path
 
 
@@ -172,11 +191,17 @@ def add_group(subparsers: Any, name: str, help: str, description: str | None = N
 
 
 def add_command(
-    subparsers: Any, name: str, handler: Handler, help: str, overrides: bool = False
+    subparsers: Any, name: str, handler: Handler, help: str, overrides: bool = False, example: str = ""
 ) -> argparse.ArgumentParser:
-    """Add a sub-command whose handler receives the parsed namespace; ``overrides`` makes it accept ``--k=v``."""
-    parser = subparsers.add_parser(name, help=help, description=help)
+    """Add a sub-command whose handler receives the parsed namespace; ``overrides`` makes it accept ``--k=v``.
+
+    ``example`` is one complete command line, shown under ``--help``; the conformance suite parses every example
+    and feeds the command damaged inputs through it, so every runnable command must have one.
+    """
+    epilog = f"example: {example}" if example else None
+    parser = subparsers.add_parser(name, help=help, description=help, epilog=epilog)
     parser.set_defaults(func=handler, accepts_overrides=overrides)
+    parser.example = example  # read back by the conformance suite
     return parser
 
 

@@ -6,6 +6,9 @@ is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import errno
+from pathlib import Path
+
 
 class UserError(Exception):
     """Bad input: a missing path, an unknown name, a corrupt file, a missing optional package."""
@@ -30,3 +33,35 @@ class TrainingDiverged(UserError):
     exits with 1 — a failed run, not bad input."""
 
     exit_code = 1
+
+
+PATH_HINTS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.EROFS: "the file system is read-only",
+    errno.EEXIST: "it already exists",
+    errno.EISDIR: "it is a directory where a file is expected",
+    errno.ENOTDIR: "a file stands where a directory is expected",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "disk quota exceeded",
+}
+"""The ``OSError`` families that are about a path the user gave (an output place, an input file, the cache)."""
+
+
+def path_error(exc: OSError) -> str | None:
+    """One line naming the path and what to do, for an ``OSError`` about a user's path; None for any other."""
+    from tenfold.common.paths import CACHE_ENV, cache_root
+
+    if exc.errno not in PATH_HINTS or not exc.filename:
+        return None
+    path = Path(exc.filename2 or exc.filename)  # a rename names its target second
+    what = PATH_HINTS[exc.errno]
+    if exc.errno == errno.EEXIST and path.is_file():
+        what = "it is a file where a directory is expected"
+    if path.is_relative_to(cache_root()):
+        todo = f"set {CACHE_ENV} to a writable directory"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        todo = "free space or write elsewhere"
+    else:
+        todo = "choose another path (--out-dir) or fix its permissions"
+    return f"cannot use '{path}': {what}; {todo}"

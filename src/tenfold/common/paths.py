@@ -19,6 +19,23 @@ def cache_root() -> Path:
     return Path(user_cache_dir("tenfold", appauthor=False))
 
 
+def check_cache_writable() -> Path:
+    """The cache root, created if needed; a :class:`~tenfold.common.errors.UserError` when it cannot be written
+    (for commands that would otherwise find out only at their first store, after minutes of work)."""
+    from tenfold.common.errors import UserError
+
+    root = cache_root()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(
+            f"cannot create the cache '{root}' ({exc.strerror}); set {CACHE_ENV} to a writable directory"
+        ) from None
+    if not os.access(root, os.W_OK | os.X_OK):
+        raise UserError(f"the cache '{root}' cannot be written; set {CACHE_ENV} to a writable directory")
+    return root
+
+
 def cache_dir(*parts: str) -> Path:
     """``$TENFOLD_CACHE/<parts>``, created on demand: for tools tenfold installs for itself (a Node toolchain, a
     virtual environment); results keyed by what made them go through :mod:`tenfold.common.cache`."""

@@ -43,6 +43,25 @@ def read_jsonl(path: Path | str, torn_tail_ok: bool = False, what: str = "JSON l
     return rows
 
 
+def read_text_lines(path: Path | str, what: str = "text file") -> list[str]:
+    """The non-blank lines of a UTF-8 text file, stripped of their line ends.
+
+    Raises:
+        UserError: the file is not UTF-8 (naming the byte offset) or has no non-blank line — an empty input is an
+            error, never "no results".
+    """
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (byte {exc.start}); the {what} must be plain text") from None
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        raise UserError(f"{path}: no text; the {what} needs one line per item")
+    return lines
+
+
 def read_json(path: Path | str, what: str = "JSON file") -> Any:
     """The JSON value in ``path``; a :class:`UserError` naming the file and position if it does not parse."""
     path = Path(path)

@@ -9,7 +9,6 @@ cells differ from the claims, or that misses a claim, is out of date.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,9 +36,12 @@ def last_reproduction(system: str, report_dir: Path) -> dict[str, Any] | None:
     runs = sorted((report_dir / system).glob("*/reproduction.json"), key=lambda p: p.stat().st_mtime)
     if not runs:
         return None
-    row = json.loads(runs[-1].read_text())
-    config = json.loads((runs[-1].parent / "config.json").read_text())
-    env = json.loads((runs[-1].parent / "env.json").read_text())
+    from tenfold.common.readers import read_json
+
+    run = runs[-1].parent
+    row = read_json(runs[-1], "reproduction record")
+    config = read_json(run / "config.json", "run config") if (run / "config.json").exists() else {}
+    env = read_json(run / "env.json", "run environment") if (run / "env.json").exists() else {}
     row["git_commit"] = env.get("git_commit")
     row["config_preset"] = config.get("preset")
     return row
@@ -138,19 +140,30 @@ def update_readmes(names: Sequence[str], report_dir: Path, check: bool = False) 
     from tenfold.systems import built, get_system
 
     specs = [get_system(n) for n in names] if names else built()
-    bad = 0
-    for spec in specs:
-        if check:
+    if check:
+        bad = 0
+        for spec in specs:
             problems = check_readme(spec)
             for p in problems:
                 print(p, file=sys.stderr)
             bad += bool(problems)
-            continue
+        return 1 if bad else 0
+    found = {spec.name: last_reproduction(spec.name, report_dir) for spec in specs}
+    # a table is never emptied for want of figures: a wrong --from must not wipe the READMEs
+    missing = [name for name, reproduction in found.items() if reproduction is None]
+    if (names and missing) or len(missing) == len(specs):
+        what = f"of {', '.join(missing)} " if names else ""
+        raise UserError(
+            f"no reproduction {what}under '{report_dir}' (run `tenfold reproduce --out-dir {report_dir}` first)"
+        )
+    for spec in specs:
         path = spec.readme
         if path is None or not path.exists():
             raise UserError(f"{spec.name} has no README.md")
+        if found[spec.name] is None:
+            print(f"{spec.name}: no reproduction under '{report_dir}'; its table is left as it is", file=sys.stderr)
+            continue
         head, _, tail = _split(path.read_text(), path)
-        block = render_table(spec.name, spec.load_claims(), last_reproduction(spec.name, report_dir))
-        path.write_text(head + block + tail)
+        path.write_text(head + render_table(spec.name, spec.load_claims(), found[spec.name]) + tail)
         print(f"{path}: table written")
-    return 1 if bad else 0
+    return 0

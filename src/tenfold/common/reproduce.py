@@ -36,7 +36,7 @@ from typing import Any, TypeVar
 
 from tenfold.common.claims import Claim, ClaimResult, Measured, Skipped, claim_index
 from tenfold.common.config import apply_overrides, select_preset
-from tenfold.common.errors import UserError
+from tenfold.common.errors import UserError, path_error
 from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import seed_everything
 
@@ -359,6 +359,9 @@ def reproduce_systems(
 
     Returns the number of systems whose reproduction (or one of its claims) failed.
     """
+    from tenfold.common.paths import check_cache_writable
+
+    check_cache_writable()  # every reproduction stores into it (inner caches too, with --recompute)
     from tenfold.common.report import ReportEntry, write_report
 
     if overrides and len(specs) != 1:
@@ -394,6 +397,12 @@ def reproduce_systems(
             entries[i] = ReportEntry(spec, error=str(exc))
             failed += 1
             print(f"[{spec.name}] failed: {exc}", file=sys.stderr)
+        except OSError as exc:
+            if path_error(exc) is not None:  # an unusable cache or output place fails every system alike: stop here
+                raise
+            traceback.print_exc()
+            entries[i] = ReportEntry(spec, error=f"{type(exc).__name__}: {exc}")
+            failed += 1
         except Exception as exc:  # a bug in one system must not hide the others' results
             traceback.print_exc()
             entries[i] = ReportEntry(spec, error=f"{type(exc).__name__}: {exc}")
@@ -426,4 +435,6 @@ def load_reproduction(out: Path, system: str) -> Reproduction:
     if not runs:
         raise UserError(f"no reproduction of {system} under '{out}'")
     claims = get_system(system).load_claims()
-    return Reproduction.from_dict(json.loads(runs[-1].read_text()), claims, runs[-1].parent)
+    from tenfold.common.readers import read_json
+
+    return Reproduction.from_dict(read_json(runs[-1], "reproduction record"), claims, runs[-1].parent)

@@ -110,7 +110,9 @@ class RunDir:
         self._data_files: dict[str, str] = {}
         env_path = self.path / "env.json"
         if env_path.exists():
-            self._data_files = json.loads(env_path.read_text()).get("data_files", {})
+            from tenfold.common.readers import read_json
+
+            self._data_files = read_json(env_path, "run environment").get("data_files", {})
 
     @classmethod
     def create(

@@ -66,14 +66,17 @@ def html_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], raw_html_c
     return "\n".join(out)
 
 
-def print_table(headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None) -> None:
-    """Print a table to the terminal with rich (up to 200 columns wide when piped, so logs keep whole cells)."""
+def print_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str | None = None, caption: str | None = None
+) -> None:
+    """Print a table to the terminal with rich (up to 200 columns wide when piped, so logs keep whole cells);
+    ``caption`` (under the table) spells out its abbreviations."""
     import sys
 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
+    table = Table(title=title, caption=caption, show_lines=False)
     for h in headers:
         table.add_column(h)
     for row in rows:

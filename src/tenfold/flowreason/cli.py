@@ -29,7 +29,13 @@ def register(sub) -> None:
         description="Flow of Reasoning (Yu et al., arXiv 2406.05673): GFlowNet fine-tuning for diverse reasoning",
     )
 
-    p = add_command(inner, "train", _train, "train one method on a task's training problems and evaluate it")
+    p = add_command(
+        inner,
+        "train",
+        _train,
+        "train one method on a task's training problems and evaluate it",
+        example="tenfold flowreason train --task game24 --method for --preset test --out-dir runs/fr-try",
+    )
     p.add_argument("--task", default="game24", help=f"one of {', '.join(TASKS)} (default game24)")
     p.add_argument("--method", default="for", help=f"one of {', '.join(METHODS)} (default for)")
     p.add_argument(
@@ -46,13 +52,31 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     add_run_args(p, out_dir_help="run directory (default runs/flowreason-<task>-<method>-s<seed>; re-run resumes)")
 
-    p = add_command(inner, "eval", _eval, "evaluate a trained run: accuracy per sample and any-of-k, distinct correct")
+    p = add_command(
+        inner,
+        "eval",
+        _eval,
+        "evaluate a trained run: accuracy per sample and any-of-k, distinct correct",
+        example="tenfold flowreason eval runs/fr-try --k 20",
+    )
     p.add_argument("run", type=existing_dir, help="a run directory written by `tenfold flowreason train`")
     p.add_argument("--k", type=positive_int, default=20, help="samples per problem (default 20)")
     p.add_argument("--split", choices=("train", "test", "both"), default="both", help="which problems (default both)")
+    p.add_argument(
+        "--seed",
+        type=non_negative_int,
+        default=None,
+        help="sampling seed (default: the run's training seed, which gives the numbers its training reported)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
-    p = add_command(inner, "solve", _solve, "list the distinct solutions a trained policy samples for a puzzle")
+    p = add_command(
+        inner,
+        "solve",
+        _solve,
+        "list the distinct solutions a trained policy samples for a puzzle",
+        example='tenfold flowreason solve "4 7 8 8" --run runs/fr-try',
+    )
     p.add_argument("--task", default="game24", help="game24 (puzzles are given as four numbers)")
     p.add_argument("puzzle", help='e.g. "4 7 8 8"')
     p.add_argument(
@@ -141,11 +165,13 @@ def _eval(args: argparse.Namespace) -> int:
     env = make_env(train_cfg.task)
     reward = Reward(env, None, 0.0, form=train_cfg.task)  # correctness is all evaluation needs
     train, test = split(train_cfg.task, data)
-    summary = {"task": train_cfg.task, "method": train_cfg.method, "seed": train_cfg.seed, "train": {}, "test": {}}
+    seed = train_cfg.seed if args.seed is None else args.seed
+    summary = {"task": train_cfg.task, "method": train_cfg.method, "seed": train_cfg.seed, "sampling_seed": seed}
+    summary |= {"train": {}, "test": {}}
     for name, problems in (("train", train), ("test", test)):
         if args.split in (name, "both") and problems:
             with torch_threads(threads_for(train_cfg)):  # the thread count of training: the same numbers
-                evals = evaluate(env, policy, problems, args.k, reward, seed=train_cfg.seed, progress=True)
+                evals = evaluate(env, policy, problems, args.k, reward, seed=seed, progress=True)
             summary[name] = summarise(evals)
     _print_summary(summary, args.json)
     return 0

@@ -34,7 +34,14 @@ def register(sub) -> None:
         help="LaTIM: token-to-token interaction maps for Mamba-1 and Mamba-2",
         description="LaTIM (Pitorro & Treviso, arXiv 2502.15612): exact token-to-token interactions in Mamba models",
     )
-    p = add_command(inner, "explain", _explain, "interaction maps of a local Mamba / Mamba-2 model on a text")
+    p = add_command(
+        inner,
+        "explain",
+        _explain,
+        "interaction maps of a local Mamba / Mamba-2 model on a text",
+        example='tenfold latim explain --model mamba-tiny --text "the cat sat on the mat" --method latim-alti '
+        "--out-dir maps",
+    )
     p.add_argument("--model", required=True, help="a local Hugging Face directory or a tenfold zoo model name")
     p.add_argument("--text", required=True, help="the text to explain")
     p.add_argument("--method", default="latim-alti", choices=METHODS, help="default latim-alti")
@@ -49,7 +56,13 @@ def register(sub) -> None:
         help="where heatmaps, HTML and maps go (default latim-explain)",
     )
 
-    p = add_command(inner, "eval", _eval, "train (or load) a task model and score methods against ground truth")
+    p = add_command(
+        inner,
+        "eval",
+        _eval,
+        "train (or load) a task model and score methods against ground truth",
+        example="tenfold latim eval --task copy --arch mamba --preset test",
+    )
     p.add_argument("--task", default="copy", help=f"one of {', '.join(SUITES)} (default copy)")
     p.add_argument("--arch", default="mamba", help=f"one of {', '.join(ARCHS)} (default mamba)")
     p.add_argument("--method", action="append", default=None, help=f"repeatable; default: {', '.join(METHODS)}")
@@ -65,7 +78,13 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the scores as JSON")
     add_run_args(p, out_dir_help=None)
 
-    p = add_command(inner, "train-task", _train_task, "train a tiny Mamba model on a synthetic task (cached)")
+    p = add_command(
+        inner,
+        "train-task",
+        _train_task,
+        "train a tiny Mamba model on a synthetic task (cached)",
+        example="tenfold latim train-task --task copy --arch mamba2 --preset test",
+    )
     p.add_argument("--task", default="copy", help=f"one of {', '.join(SUITES)}")
     p.add_argument("--arch", default="mamba", help=f"one of {', '.join(ARCHS)}")
     add_run_args(p, out_dir_help=None)

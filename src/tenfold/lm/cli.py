@@ -23,13 +23,25 @@ def register(sub) -> None:
     """Add the ``lm`` and ``corpora`` command groups."""
     lm = add_group(sub, "lm", "shared language-model core: train, generate, score")
 
-    p = add_command(lm, "train", _train, "train a zoo model on a corpus (resumes an interrupted run)")
+    p = add_command(
+        lm,
+        "train",
+        _train,
+        "train a zoo model on a corpus (resumes an interrupted run)",
+        example="tenfold lm train --model gpt2-tiny --corpus pydoc --preset test --out-dir runs/lm-try",
+    )
     p.add_argument("--model", required=True, help="zoo name (tenfold lm models)")
     p.add_argument("--corpus", required=True, help="corpus name (tenfold corpora list)")
     add_run_args(p, out_dir_help="run directory (default: the model cache, where reproductions find it again)")
     p.add_argument("--restart", action="store_true", help="discard checkpoints of an interrupted run")
 
-    p = add_command(lm, "generate", _generate, "continue a prompt with a model")
+    p = add_command(
+        lm,
+        "generate",
+        _generate,
+        "continue a prompt with a model",
+        example='tenfold lm generate --model smollm2 --prompt "The capital of France is" --max-new-tokens 20',
+    )
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face directory")
     p.add_argument("--prompt", required=True, help="the text to continue")
     p.add_argument("--max-new-tokens", type=positive_int, default=32, help="tokens to generate (default 32)")
@@ -38,7 +50,13 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print prompt, continuation and token ids as JSON")
     _add_zoo_args(p)
 
-    p = add_command(lm, "ppl", _ppl, "perplexity of a model on a corpus split")
+    p = add_command(
+        lm,
+        "ppl",
+        _ppl,
+        "perplexity of a model on a corpus split",
+        example="tenfold lm ppl --model gpt2-tiny --corpus pydoc --split test",
+    )
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face directory")
     p.add_argument("--corpus", required=True, help="corpus name (tenfold corpora list)")
     p.add_argument("--split", default="val", choices=("train", "val", "test"), help="which split (default val)")
@@ -50,15 +68,21 @@ def register(sub) -> None:
     )
     _add_zoo_args(p, corpus=False)
 
-    add_command(lm, "models", _models, "list the model zoo")
+    add_command(lm, "models", _models, "list the model zoo", example="tenfold lm models")
 
-    p = add_command(lm, "tokenize", _tokenize, "show the token ids of a text")
+    p = add_command(
+        lm,
+        "tokenize",
+        _tokenize,
+        "show the token ids of a text",
+        example='tenfold lm tokenize --tokenizer gpt2 --text "hello world"',
+    )
     p.add_argument("--tokenizer", default="gpt2", help="gpt2, char or bpe-<size> (trained on --corpus)")
     p.add_argument("--corpus", default=None, help="the corpus a trained tokenizer (bpe-N, char) is trained on")
     p.add_argument("--text", required=True, help="the text to tokenize")
 
     corpora = add_group(sub, "corpora", "offline text corpora")
-    add_command(corpora, "list", _corpora_list, "list corpora with their split sizes")
+    add_command(corpora, "list", _corpora_list, "list corpora with their split sizes", example="tenfold corpora list")
 
 
 def _add_zoo_args(p: argparse.ArgumentParser, corpus: bool = True) -> None:

@@ -32,19 +32,41 @@ def register(sub) -> None:
     projects = add_command(inner, "projects", lambda a: a.projects_parser.print_help() or 2, "list or carve projects")
     pinner = projects.add_subparsers(dest="projects_command", metavar="ACTION")
     projects.set_defaults(projects_parser=projects)
-    p = add_command(pinner, "list", _list, "the projects available (carved specs, toy, a dataset clone)")
+    p = add_command(
+        pinner,
+        "list",
+        _list,
+        "the projects available (carved specs, toy, a dataset clone)",
+        example="tenfold projecttest projects list --lang javascript",
+    )
     p.add_argument("--dataset", type=existing_dir, default=None, help="a clone of the official ProjectTest repository")
-    p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
-    p = add_command(pinner, "carve", _carve, "download pinned packages and carve their projects into the cache")
+    p.add_argument("--lang", default=None, choices=tuple(LANGUAGES), help="only this language (default: all)")
+    p = add_command(
+        pinner,
+        "carve",
+        _carve,
+        "download pinned packages and carve their projects into the cache",
+        example="tenfold projecttest projects carve slugify",
+    )
     p.add_argument("names", nargs="*", help="carve specs (default: all)")
 
-    p = add_command(inner, "run", _run, "generate tests for every project and score them (resumable)")
+    p = add_command(
+        inner,
+        "run",
+        _run,
+        "generate tests for every project and score them (resumable)",
+        example="tenfold projecttest run --generator replay --source replies --projects calc --out-dir runs/pt-try",
+    )
     p.add_argument("--generator", required=True, help="openai, hf or replay")
     p.add_argument("--model", default=None, help="model name (openai) or smollm2 / a model directory (hf)")
     p.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
     p.add_argument("--source", default=None, help="replay: a directory of replies or a replies.jsonl")
     p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
-    p.add_argument("--projects", default=None, help="comma-separated carved project names (default: all carved)")
+    p.add_argument(
+        "--projects",
+        default=None,
+        help="comma-separated names from `projects list` (default: every carved project of --lang)",
+    )
     p.add_argument(
         "--project-dir", type=existing_dir, action="append", default=[], help="a project directory (repeatable)"
     )
@@ -77,13 +99,31 @@ def register(sub) -> None:
     )
     p.add_argument("--out-dir", type=output_dir, required=True, help="run directory (re-run the command to resume)")
 
-    add_command(inner, "setup-pynguin", _setup_pynguin, "install Pynguin into its own venv in the cache (PyPI)")
+    add_command(
+        inner,
+        "setup-pynguin",
+        _setup_pynguin,
+        "install Pynguin into its own venv in the cache (PyPI)",
+        example="tenfold projecttest setup-pynguin",
+    )
 
-    p = add_command(inner, "score", _score, "the paper's metrics per language and scenario from a run")
+    p = add_command(
+        inner,
+        "score",
+        _score,
+        "the paper's metrics per language and scenario from a run",
+        example="tenfold projecttest score runs/pt-try",
+    )
     p.add_argument("results", type=existing_path, help="a run directory or its records.jsonl")
     p.add_argument("--json", action="store_true", help="print the rows as JSON")
 
-    p = add_command(inner, "report", _report, "tables and the error-taxonomy chart of a run")
+    p = add_command(
+        inner,
+        "report",
+        _report,
+        "tables and the error-taxonomy chart of a run",
+        example="tenfold projecttest report runs/pt-try --out-dir reports/pt-try",
+    )
     p.add_argument("results", type=existing_path, help="a run directory or its records.jsonl")
     p.add_argument(
         "--out-dir",
@@ -97,16 +137,19 @@ def register(sub) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     from tenfold.common.tables import print_table
-    from tenfold.projecttest.carve import CARVED, CARVED_JS
+    from tenfold.projecttest.data import named_projects
     from tenfold.projecttest.project import load_official
 
-    rows = [[s.name, "python", s.requirement, s.module, s.note] for s in CARVED.values()]
-    rows += [[s.name, "javascript", s.package, ", ".join(s.entries), s.note] for s in CARVED_JS.values()]
-    rows.append(["calc", "python", "toy (built in)", "tenfold.projecttest.toy", "known outcomes for metric tests"])
+    rows = [
+        [p.name, p.language, p.source, p.where, p.note]
+        for p in named_projects().values()
+        if args.lang in (None, p.language)
+    ]
     if args.dataset:
         rows += [
             [p.name, p.language, "official", str(p.root), f"{len(p.files)} files"]
-            for p in load_official(args.dataset, args.lang)
+            for lang in ([args.lang] if args.lang else LANGUAGES)
+            for p in load_official(args.dataset, lang)
         ]
     print_table(["project", "language", "source", "module / path", "note"], rows)
     return 0
@@ -128,24 +171,21 @@ def _carve(args: argparse.Namespace) -> int:
 
 
 def _projects(args: argparse.Namespace):
-    from tenfold.projecttest.carve import CARVED, carve
+    from tenfold.projecttest.data import named_projects
     from tenfold.projecttest.project import check_language, load_official, load_project
 
     check_language(args.lang)
     if args.project_dir:
-        return [load_project(d, args.lang, allow_empty=True) for d in args.project_dir]
+        return [load_project(d, args.lang) for d in args.project_dir]
     if args.dataset:
         return load_official(args.dataset, args.lang)
-    from tenfold.projecttest.carve import CARVED_JS, carve_js
-
-    specs, fn = {"python": (CARVED, carve), "javascript": (CARVED_JS, carve_js)}.get(args.lang, ({}, None))
-    if fn is None:
-        raise UserError(f"no carved {args.lang} projects; pass --project-dir or --dataset")
-    names = args.projects.split(",") if args.projects else list(specs)
-    unknown = [n for n in names if n not in specs]
+    known = {n: p for n, p in named_projects().items() if p.language == args.lang}
+    # Without --projects: the carved ones (the toy is there for checks, not for a sweep's numbers).
+    names = args.projects.split(",") if args.projects else [n for n, p in known.items() if p.source != "toy (built in)"]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise UserError(f"unknown {args.lang} project {', '.join(unknown)} (known: {', '.join(specs)})")
-    return [fn(specs[n]) for n in names]
+        raise UserError(f"unknown {args.lang} project {', '.join(unknown)} (known: {', '.join(known)})")
+    return [known[n].build() for n in names]
 
 
 def _generator(args: argparse.Namespace):
@@ -167,7 +207,7 @@ def _generator(args: argparse.Namespace):
 
 def _run(args: argparse.Namespace) -> int:
     from tenfold.common.rundir import RunDir
-    from tenfold.projecttest.report import format_rows, score_rows
+    from tenfold.projecttest.report import LEGEND, format_rows, score_rows
     from tenfold.projecttest.sweep import SCENARIOS, SweepConfig, run_sweep
 
     scenarios = tuple(s.strip() for s in args.scenarios.split(",") if s.strip())
@@ -189,7 +229,8 @@ def _run(args: argparse.Namespace) -> int:
     records = run_sweep(projects, generator, args.out_dir, cfg)
     from tenfold.common.tables import print_table
 
-    print_table(*format_rows(score_rows(records)), title=f"{generator.name} on {len(projects)} projects")
+    title = f"{generator.name} on {len(projects)} projects"
+    print_table(*format_rows(score_rows(records)), title=title, caption=LEGEND)
     return 0
 
 
@@ -206,29 +247,33 @@ def _records(path: Path):
     file = path / "records.jsonl" if path.is_dir() else path
     if not file.exists():
         raise UserError(f"no records at '{file}' (run `tenfold projecttest run ... --out-dir DIR` first)")
-    return load_records(file)
+    records = load_records(file)
+    if not records:  # an empty file scores as nothing at all: say so rather than print an empty table
+        raise UserError(f"'{file}' holds no project records (a sweep writes one per project as it finishes)")
+    return records
 
 
 def _score(args: argparse.Namespace) -> int:
     from tenfold.common.tables import print_table
-    from tenfold.projecttest.report import format_rows, score_rows
+    from tenfold.projecttest.report import LEGEND, format_rows, score_rows
 
     rows = score_rows(_records(args.results))
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print_table(*format_rows(rows))
+        print_table(*format_rows(rows), caption=LEGEND)
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
-    from tenfold.projecttest.report import format_rows, plot_taxonomy, score_rows, taxonomy
+    from tenfold.projecttest.report import LEGEND, format_rows, plot_taxonomy, score_rows, taxonomy
 
     records = _records(args.results)
     out = args.out or (args.results if args.results.is_dir() else args.results.parent)
     out.mkdir(parents=True, exist_ok=True)
     head, body = format_rows(score_rows(records))
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
+    lines += ["", LEGEND + "."]
     lines += ["", "| generator / scenario | " + " | ".join(["category", "count"]) + " |", "|---|---|---|"]
     for key, counter in sorted(taxonomy(records).items()):
         lines += [f"| {key} | {cat} | {n} |" for cat, n in counter.most_common()]

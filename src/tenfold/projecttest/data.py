@@ -6,6 +6,8 @@ say which projects it wants without knowing how each source is built.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from tenfold.projecttest.carve import CARVED, CARVED_JS, carve, carve_js
@@ -18,6 +20,52 @@ TOY = {"python": write_toy_project, "javascript": write_js_toy_project, "java": 
 def toy_project(language: str, root: Path) -> Project:
     """The toy project of a language, written under ``root``."""
     return TOY[language](root)
+
+
+@dataclass(frozen=True)
+class NamedProject:
+    """A project that ``tenfold projecttest run --projects NAME`` can build by name (``projects list`` shows these)."""
+
+    name: str
+    language: str
+    source: str
+    """where it comes from: a pinned PyPI/npm distribution, or ``toy (built in)``."""
+    where: str
+    """the module or files that make the project."""
+    note: str
+    build: Callable[[], Project]
+
+
+def _cached_toy(language: str) -> Project:
+    """The toy project of ``language``, written once into the cache (a run's sandbox copies it from there)."""
+    from tenfold.common.cache import cached_dir
+
+    root = cached_dir("projecttest-toy", {"language": language}, TOY[language], code=("tenfold.projecttest",))
+    return TOY[language](root)
+
+
+def named_projects() -> dict[str, NamedProject]:
+    """Every project buildable by name — the carved packages and the toy project of each language — by name."""
+    entries = [
+        NamedProject(s.name, "python", s.requirement, s.module, s.note, lambda s=s: carve(s)) for s in CARVED.values()
+    ]
+    entries += [
+        NamedProject(s.name, "javascript", s.package, ", ".join(s.entries), s.note, lambda s=s: carve_js(s))
+        for s in CARVED_JS.values()
+    ]
+    for language, write in TOY.items():
+        name = write.__defaults__[0]  # the toy's default project name ("calc", "shapes", "calcj")
+        entries.append(
+            NamedProject(
+                name,
+                language,
+                "toy (built in)",
+                "tenfold.projecttest.toy",
+                "known outcomes for metric tests",
+                lambda lang=language: _cached_toy(lang),
+            )
+        )
+    return {e.name: e for e in entries}
 
 
 def carved_projects(names: tuple[str, ...] | list[str] | None = None) -> list[Project]:

@@ -53,6 +53,14 @@ def score_rows(records: Sequence[ProjectRecord]) -> list[dict]:
     return rows
 
 
+LEGEND = (
+    "CR correctness rate (share of a project's generated tests that pass, 0 where the suite does not run), "
+    "ER executability rate (share of projects whose suite runs), LC / BC line / branch coverage; "
+    "means over projects (Sec. 3.2), [95 % bootstrap interval over projects]"
+)
+"""What the columns of :func:`format_rows` mean (printed under every table of them)."""
+
+
 def format_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
     head = ["language", "generator", "scenario", "projects", "CR %", "ER %", "LC %", "BC %", "tests/project"]
     head.append("prompt tokens")

@@ -27,14 +27,26 @@ def register(sub) -> None:
         description="EinStein würfelt nicht! with the Zweistein evaluation (arXiv 2502.15547)",
     )
 
-    p = add_command(inner, "play", _play, "play against an agent in the terminal")
+    p = add_command(
+        inner,
+        "play",
+        _play,
+        "play against an agent in the terminal",
+        example="tenfold zweistein play --agent zweistein-d2 --seed 1",
+    )
     p.add_argument("--agent", default="zweistein-d2", help="opponent spec (default zweistein-d2)")
     p.add_argument("--color", choices=("red", "blue"), default="red", help="your colour (Red starts top-left)")
     p.add_argument("--first", choices=("red", "blue"), default="red", help="who moves first (default red)")
     p.add_argument("--position", default=None, help="start from a position string instead of a random setup")
     p.add_argument("--seed", type=non_negative_int, default=None, help="setup and dice seed (default: random)")
 
-    p = add_command(inner, "eval", _eval, "evaluate a position (and the best move if the die is given)")
+    p = add_command(
+        inner,
+        "eval",
+        _eval,
+        "evaluate a position (and the best move if the die is given)",
+        example="tenfold zweistein eval --position 'ABC../DE.../F...d/...ef/..abc r 3' --depth 2",
+    )
     p.add_argument("--position", required=True, help="e.g. 'ABC../DE.../F...d/...ef/..abc r 3' (see README)")
     p.add_argument("--depth", type=positive_int, default=2, help="search depth for the best move (default 2)")
     p.add_argument(
@@ -46,7 +58,13 @@ def register(sub) -> None:
     )
     p.add_argument("--json", action="store_true", help="print JSON")
 
-    p = add_command(inner, "tournament", _tournament, "round robin of agents with paired games")
+    p = add_command(
+        inner,
+        "tournament",
+        _tournament,
+        "round robin of agents with paired games",
+        example="tenfold zweistein tournament --agents zweistein-d2,random --games 100 --out-dir runs/zw-try",
+    )
     p.add_argument("--agents", required=True, help="comma-separated specs, e.g. zweistein-d2,naive-d2,random")
     p.add_argument(
         "--games", type=positive_int, default=200, help="games per pairing (rounded up to pairs; default 200)"
@@ -68,7 +86,13 @@ def register(sub) -> None:
     )
     p.add_argument("--out-dir", type=output_dir, default=None, help="run directory (default: runs/zweistein__...)")
 
-    p = add_command(inner, "table", _table, "build the Zweistein race table and save it (.npz)")
+    p = add_command(
+        inner,
+        "table",
+        _table,
+        "build the Zweistein race table and save it (.npz)",
+        example="tenfold zweistein table --out race_table.npz",
+    )
     p.add_argument("--out", type=output_file, required=True, help="output file (.npz)")
     p.add_argument("--choice", default="min-expected", help="higher/lower choice rule: min-expected, higher, lower")
 
@@ -268,6 +292,8 @@ def _tournament(args: argparse.Namespace) -> int:
         m = play_match(agents[i], agents[j], args.games, args.seed, rules, args.placement, args.workers, sprt)
         tour.matches.append(m)
         run.log(None, **m.to_dict())
+    # H1 / H0 are the test's hypotheses; a reader wants what was accepted
+    sprt_words = {"H1": f"A ≥ {sprt.elo1:+g} Elo", "H0": f"A ≤ {sprt.elo0:+g} Elo"} if sprt else {}
     rows = []
     for m in tour.matches:
         lo, hi = m.interval
@@ -280,10 +306,11 @@ def _tournament(args: argparse.Namespace) -> int:
                 m.games,
                 f"{m.elo:+.0f}",
                 f"{m.wins_a_as_red / max(1, m.games_as_red):.3f}",
-                m.stopped_by_sprt or "",
+                sprt_words.get(m.stopped_by_sprt or "", ""),
             ]
         )
-    print_table(["A", "B", "A wins", "95% Wilson", "games", "Elo A−B", "A as Red", "SPRT"], rows)
+    head = ["A", "B", "A wins", "95% Wilson", "games", "Elo A−B", "A as Red", "SPRT stop"]
+    print_table(head, rows, caption="SPRT stop: the match ended early once the test decided (blank: all games played)")
     ratings = tour.ratings()
     ranked = sorted(ratings.items(), key=lambda kv: -kv[1])
     print_table(["agent", "Bradley–Terry Elo"], [[a, f"{r:+.0f}"] for a, r in ranked])
