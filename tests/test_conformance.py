@@ -199,6 +199,7 @@ def test_cli_fuzz_every_typed_option_refuses_bad_values_in_one_line(tmp_path, mo
             cases += 1
     assert cases > 100
     assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    print(f"{cases} typed-option cases")
 
 
 def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
