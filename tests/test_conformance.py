@@ -120,7 +120,7 @@ def test_flags_are_uniform():
     from tenfold.cli import build_parser
     from tenfold.common import cli as c
 
-    for command, parser in _commands(build_parser()):
+    for command, parser in _leaf_commands(build_parser()):
         where = f"tenfold {' '.join(command)}"
         flags = {o: a for a in parser._actions for o in a.option_strings}
         for action in parser._actions:
@@ -202,14 +202,14 @@ def test_cli_fuzz_every_typed_option_refuses_bad_values_in_one_line(tmp_path, mo
     print(f"{cases} typed-option cases")
 
 
-def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
+def _leaf_commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()):
     """Every runnable (leaf) command: its words after ``tenfold`` and its parser."""
     subs = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
     if not subs and prefix:
         yield prefix, parser
     for action in subs:
         for name, sub in action.choices.items():
-            yield from _commands(sub, (*prefix, name))
+            yield from _leaf_commands(sub, (*prefix, name))
 
 
 def _input_tokens(parser: argparse.ArgumentParser, argv: list[str]) -> dict[argparse.Action, int]:
@@ -254,7 +254,7 @@ def test_every_command_has_an_example_that_parses(tmp_path, monkeypatch):
     from tenfold.cli import build_parser
 
     monkeypatch.chdir(tmp_path)
-    for command, parser in _commands(build_parser()):
+    for command, parser in _leaf_commands(build_parser()):
         example = getattr(parser, "example", "")
         assert example.startswith(f"tenfold {' '.join(command)}"), f"tenfold {' '.join(command)} has no example"
         argv = shlex.split(example)[1:]
@@ -313,7 +313,7 @@ def test_cli_fuzz_every_input_refuses_damaged_content_in_one_line(tmp_path, monk
     monkeypatch.chdir(work)
     readmes = [spec.readme.parent for spec in built()]
     cases = 0
-    for command, parser in _commands(build_parser()):
+    for command, parser in _leaf_commands(build_parser()):
         inputs = [a for a in parser._actions if a.type in by_type]
         if not inputs:
             continue
