@@ -106,11 +106,16 @@ def fraction(text: str) -> float:
 def output_dir(text: str) -> Path:
     """A directory to write into: created when needed, refused when a file stands there (or on its way)."""
     path = Path(text).expanduser()
-    for part in (path, *path.parents):
-        if part.exists() and not part.is_dir():
-            raise argparse.ArgumentTypeError(f"'{part}' is a file, not a directory")
+    _refuse_files_among(path, *path.parents)
     _check_writable(path)
     return path
+
+
+def _refuse_files_among(*directories: Path) -> None:
+    """Refuse a path one of whose would-be directories is an existing file."""
+    for part in directories:
+        if part.exists() and not part.is_dir():
+            raise argparse.ArgumentTypeError(f"'{part}' is a file, not a directory")
 
 
 def _check_writable(path: Path) -> None:
@@ -130,10 +135,8 @@ def output_file(text: str) -> Path:
     path = Path(text).expanduser()
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"'{path}' is a directory, not a file")
-    for part in path.parents:
-        if part.exists() and not part.is_dir():
-            raise argparse.ArgumentTypeError(f"'{part}' is a file, not a directory")
-    _check_writable(path.parent if not path.exists() else path)
+    _refuse_files_among(*path.parents)
+    _check_writable(path if path.exists() else path.parent)
     return path
 
 

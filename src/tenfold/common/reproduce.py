@@ -397,13 +397,9 @@ def reproduce_systems(
             entries[i] = ReportEntry(spec, error=str(exc))
             failed += 1
             print(f"[{spec.name}] failed: {exc}", file=sys.stderr)
-        except OSError as exc:
-            if path_error(exc) is not None:  # an unusable cache or output place fails every system alike: stop here
-                raise
-            traceback.print_exc()
-            entries[i] = ReportEntry(spec, error=f"{type(exc).__name__}: {exc}")
-            failed += 1
         except Exception as exc:  # a bug in one system must not hide the others' results
+            if isinstance(exc, OSError) and path_error(exc) is not None:
+                raise  # an unusable cache or output place fails every system alike: the CLI's one line, once
             traceback.print_exc()
             entries[i] = ReportEntry(spec, error=f"{type(exc).__name__}: {exc}")
             failed += 1
