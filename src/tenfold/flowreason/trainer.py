@@ -52,9 +52,10 @@ def build_policy(env: Environment, cfg: PolicyTrainConfig) -> nn.Module:
     if cfg.policy == "tabular":
         return TabularPolicy(env)
     if cfg.policy == "llm":
-        from tenfold.flowreason.llm_policy import LoraSettings, load_llm_policy
+        from tenfold.flowreason.llm_policy import OFFICIAL_LORA, load_llm_policy
+        from tenfold.lm.lora import LoraSpec
 
-        lora = LoraSettings(r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout)
+        lora = LoraSpec(r=cfg.lora_r, alpha=cfg.lora_alpha, dropout=cfg.lora_dropout, targets=OFFICIAL_LORA.targets)
         return load_llm_policy(env, cfg.llm, lora, seed=derive_seed(cfg.seed, "lora-init", cfg.task))
     return TransformerPolicy(env, d_model=cfg.d_model, n_layers=cfg.n_layers)
 

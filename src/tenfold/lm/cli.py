@@ -10,6 +10,7 @@ from tenfold.common.cli import (
     add_command,
     add_group,
     add_run_args,
+    fraction,
     non_negative_float,
     non_negative_int,
     positive_int,
@@ -45,7 +46,10 @@ def register(sub) -> None:
     p.add_argument("--model", required=True, help="smollm2, a trained zoo name, or a Hugging Face directory")
     p.add_argument("--prompt", required=True, help="the text to continue")
     p.add_argument("--max-new-tokens", type=positive_int, default=32, help="tokens to generate (default 32)")
-    p.add_argument("--temperature", type=non_negative_float, default=0.0, help="0 = greedy (default)")
+    p.add_argument("--temperature", type=non_negative_float, default=0.0, help="> 0 samples; 0 = greedy (default)")
+    p.add_argument("--top-k", type=non_negative_int, default=0, help="sample among the k likeliest (0 = all)")
+    p.add_argument("--top-p", type=fraction, default=1.0, help="nucleus sampling mass (default 1 = all)")
+    p.add_argument("--num-beams", type=positive_int, default=1, help="beam search width (default 1 = none)")
     p.add_argument("--chat", action="store_true", help="wrap the prompt in the model's chat template")
     p.add_argument("--json", action="store_true", help="print prompt, continuation and token ids as JSON")
     _add_zoo_args(p)
@@ -137,8 +141,6 @@ def _load(args: argparse.Namespace):
 
 
 def _generate(args: argparse.Namespace) -> int:
-    import torch
-
     model, tok = _load(args)
     prompt = args.prompt
     if args.chat:
@@ -147,19 +149,25 @@ def _generate(args: argparse.Namespace) -> int:
         prompt = tok.apply_chat_template(
             [{"role": "user", "content": prompt}], tokenize=False, add_generation_prompt=True
         )
-    ids = tok(prompt, return_tensors="pt", add_special_tokens=False).input_ids
-    if ids.shape[1] == 0:
+    ids = list(tok(prompt, add_special_tokens=False)["input_ids"])
+    if not ids:
         raise UserError("the prompt is empty")
-    torch.manual_seed(args.seed)
+    from tenfold.lm.generation import DecodingConfig, generate
+
     sample = args.temperature > 0
-    out = model.generate(
-        ids,
+    if sample and args.num_beams > 1:
+        raise UserError("--num-beams needs greedy decoding (--temperature 0)")
+    cfg = DecodingConfig(
         max_new_tokens=args.max_new_tokens,
         do_sample=sample,
-        pad_token_id=tok.eos_token_id,
-        **({"temperature": args.temperature} if sample else {}),
+        temperature=args.temperature if sample else 1.0,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        num_beams=args.num_beams,
+        eos_token_id=tok.eos_token_id,
+        seed=args.seed,
     )
-    new_ids = out[0, ids.shape[1] :].tolist()
+    new_ids = generate(model, [ids], cfg)[0].ids
     text = tok.decode(new_ids, skip_special_tokens=True)
     if args.json:
         print(json.dumps({"prompt": args.prompt, "continuation": text, "new_token_ids": new_ids}))

@@ -17,6 +17,7 @@ from tenfold.common.rundir import RunDir
 from tenfold.common.seeding import numpy_rng
 from tenfold.lm.claims import CLAIMS, GPT2_TEXT, PARIS_PROMPT
 from tenfold.lm.config import PRESETS, ReproConfig
+from tenfold.lm.generation import DecodingConfig, generate
 
 REPRODUCER = Reproducer("lm", CLAIMS, PRESETS)
 
@@ -43,10 +44,9 @@ def smollm2_paris(ctx: Context) -> Measured | Skipped:
     if not ctx.config.smollm2:
         return Skipped("smollm2=false")
     model, tok = ctx.once(_smollm2)
-    prompt = tok(PARIS_PROMPT, return_tensors="pt", add_special_tokens=False).input_ids
-    with torch.no_grad():
-        out = model.generate(prompt, max_new_tokens=5, do_sample=False, pad_token_id=tok.eos_token_id)
-    continuation = tok.decode(out[0, prompt.shape[1] :])
+    prompt = tok(PARIS_PROMPT, add_special_tokens=False)["input_ids"]
+    new = generate(model, [prompt], DecodingConfig(max_new_tokens=5, eos_token_id=tok.eos_token_id))[0]
+    continuation = tok.decode(new.ids)
     return Measured(repr(continuation), {"continuation": continuation})
 
 
@@ -164,18 +164,16 @@ def mamba_train_generate(ctx: Context) -> Measured:
         rows = [r for r in RunDir.open(workdir).metrics() if "train/loss" in r]
         first, last = rows[0]["train/loss"], rows[-1]["train/loss"]
         model, tok = load_local(final_dir(workdir))
-        ids = tok("Hello", return_tensors="pt", add_special_tokens=False).input_ids
-        with torch.no_grad():
-            # min_new_tokens: a barely trained model may predict EOS at once; the check is that decoding runs.
-            out = model.generate(
-                ids, max_new_tokens=8, min_new_tokens=8, do_sample=False, pad_token_id=tok.eos_token_id
-            )
-        new_tokens = out.shape[1] - ids.shape[1]
+        ids = tok("Hello", add_special_tokens=False)["input_ids"]
+        # min_new_tokens: a barely trained model may predict EOS at once; the check is that decoding runs.
+        decoding = DecodingConfig(max_new_tokens=8, min_new_tokens=8, eos_token_id=tok.eos_token_id)
+        out = generate(model, [ids], decoding)[0]
+        new_tokens = len(out.ids)
         parts.append(f"{name}: loss {first:.2f}→{last:.2f}, generated {new_tokens} tokens")
         values[name] = {
             "first_loss": first,
             "last_loss": last,
             "new_tokens": new_tokens,
-            "generated": tok.decode(out[0, ids.shape[1] :]),
+            "generated": tok.decode(out.ids),
         }
     return Measured("; ".join(parts), values, note=f"{cfg.mamba_train_preset} preset")

@@ -6,6 +6,10 @@ for the K continuations, which are fed as one right-padded batch, so a step with
 P-token forward plus one K × A forward instead of K forwards of P + A tokens. Gradients flow through both passes
 (the prompt's keys and values depend on LoRA weights too). :func:`continuation_log_probs_reference` recomputes each
 score from its full sequence; the tests check that the two agree.
+
+For a batch of *different* prompts, :func:`token_log_probs` gives ``log p(c_i,t | prompt_i, c_i,<t)`` per token
+(one right-padded forward) and :func:`sequence_log_probs` their sum or mean per sequence: the likelihood of
+model-written text, a membership score, a continuation-only loss.
 """
 
 from __future__ import annotations
@@ -76,3 +80,62 @@ def continuation_log_probs_reference(
         p = len(prompt_ids)
         out.append(sum(logp[p - 1 + t, tok] for t, tok in enumerate(c)))
     return torch.stack(out)
+
+
+def token_log_probs(
+    model: Any, prompts: Sequence[Sequence[int]], continuations: Sequence[Sequence[int]], pad_id: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-token log-probabilities of continuation i after prompt i, for a batch of pairs (differentiable).
+
+    Each pair is run as ``prompt_i + continuation_i`` in one right-padded batch: a causal model's outputs at real
+    tokens do not depend on padding after them, so the positions need no correction (left padding would; see
+    :mod:`tenfold.lm.generation`). Works for attention and state-space models alike.
+
+    Args:
+        model: a ``transformers`` causal LM (with or without a PEFT adapter).
+        prompts: B token-id lists, each ≥ 1 token (the first continuation token is predicted from the prompt).
+        continuations: B token-id lists (may be empty: their row is all padding).
+        pad_id: the id placed in the padding.
+
+    Returns:
+        ``(log_probs, mask)``, both [B, A] with A the longest continuation: ``log_probs[i, t] = log p(c_i,t |
+        prompt_i, c_i,<t)`` (0 where ``mask`` is False).
+    """
+    if len(prompts) != len(continuations):
+        raise ValueError(f"{len(prompts)} prompts for {len(continuations)} continuations")
+    if any(len(p) == 0 for p in prompts):
+        raise ValueError("every prompt needs at least one token")
+    rows = [list(p) + list(c) for p, c in zip(prompts, continuations, strict=True)]
+    width = max(len(r) for r in rows)
+    ids = torch.tensor([r + [pad_id] * (width - len(r)) for r in rows])
+    attention = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows])
+    logp = torch.log_softmax(model(input_ids=ids, attention_mask=attention).logits.float(), -1)  # [B, W, V]
+    a = max((len(c) for c in continuations), default=0)
+    # target t of row i sits at sequence position P_i + t and is predicted at position P_i + t - 1
+    starts = torch.tensor([len(p) - 1 for p in prompts])
+    where = (starts[:, None] + torch.arange(a)[None]).clamp(max=width - 2)  # [B, A]
+    targets = ids.gather(1, (where + 1).clamp(max=width - 1))
+    mask = torch.arange(a)[None] < torch.tensor([len(c) for c in continuations])[:, None]
+    picked = logp.gather(1, where[..., None].expand(-1, -1, logp.shape[-1])).gather(-1, targets[..., None])[..., 0]
+    return picked * mask, mask
+
+
+def sequence_log_probs(
+    model: Any,
+    prompts: Sequence[Sequence[int]],
+    continuations: Sequence[Sequence[int]],
+    reduce: str = "sum",
+    pad_id: int = 0,
+    batch_size: int | None = None,
+) -> torch.Tensor:
+    """[B] summed (``reduce="sum"``) or per-token mean (``"mean"``) log-probability of each continuation after its
+    prompt (:func:`token_log_probs`, in batches of ``batch_size`` pairs; differentiable)."""
+    if reduce not in ("sum", "mean"):
+        raise ValueError(f"reduce must be sum or mean, got {reduce!r}")
+    step = batch_size or max(1, len(prompts))
+    out = []
+    for lo in range(0, len(prompts), step):
+        lp, mask = token_log_probs(model, prompts[lo : lo + step], continuations[lo : lo + step], pad_id)
+        total = lp.sum(-1)
+        out.append(total / mask.sum(-1).clamp(min=1) if reduce == "mean" else total)
+    return torch.cat(out) if out else torch.zeros(0)

@@ -122,6 +122,17 @@ def windows_nll(model: Any, windows: torch.Tensor, batch_size: int = 32) -> tupl
     return total, count
 
 
+OptimizerFactory = Callable[[torch.nn.Module], torch.optim.Optimizer]
+"""Builds the optimizer over a model's trainable parameters (e.g. an Opacus ``DPOptimizer`` for DP-SGD)."""
+
+
+def adamw(cfg: OptimConfig) -> OptimizerFactory:
+    """The default optimizer: AdamW with ``cfg``'s learning rate, betas and decoupled weight decay on matrices."""
+    return lambda model: torch.optim.AdamW(
+        _param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2)
+    )
+
+
 def _param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -143,16 +154,29 @@ class StepTrainer:
         cfg: optimisation settings.
         workdir: where checkpoints live (``workdir/checkpoints``).
         run: run directory for metrics (defaults to one at ``workdir``).
+        optimizer: builds the optimizer from the model (default :func:`adamw`); the warm-up/cosine schedule
+            multiplies the learning rate of whatever it returns. Set ``cfg.grad_clip = 0`` when the optimizer clips
+            by itself (DP-SGD clips per sample).
+        keep_every: also keep every checkpoint whose step is a multiple of this (0: only the newest
+            ``cfg.keep_checkpoints``), e.g. to audit a model as training goes.
     """
 
-    def __init__(self, model: torch.nn.Module, cfg: OptimConfig, workdir: Path, run: RunDir | None = None):
-        self.model, self.cfg = model, cfg
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        cfg: OptimConfig,
+        workdir: Path,
+        run: RunDir | None = None,
+        optimizer: OptimizerFactory | None = None,
+        keep_every: int = 0,
+    ):
+        if keep_every < 0:
+            raise ValueError(f"keep_every must be >= 0, got {keep_every}")
+        self.model, self.cfg, self.keep_every = model, cfg, keep_every
         self.workdir = Path(workdir)
         self.ckpt_dir = self.workdir / "checkpoints"
         self.run = run or RunDir.open(self.workdir)
-        self.optimizer = torch.optim.AdamW(
-            _param_groups(model, cfg.weight_decay), lr=cfg.lr, betas=(cfg.beta1, cfg.beta2)
-        )
+        self.optimizer = (optimizer or adamw(cfg))(model)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, lambda s: lr_factor(s, cfg))
         self.step = 0  # optimizer steps done
 
@@ -173,6 +197,12 @@ class StepTrainer:
         """Validation metrics (``limit``: a cheaper periodic evaluation; None: the final one)."""
         return {}
 
+    def record(self, step: int, batch: Any) -> None:
+        """Called after optimizer step ``step`` (1-based) with its batch, before any checkpoint (e.g. a log)."""
+
+    def truncate_records(self, step: int) -> None:
+        """Forget what :meth:`record` wrote after ``step`` (a resume from the checkpoint of ``step``)."""
+
     # -- checkpoints ---------------------------------------------------------------------------------------------
     def checkpoints(self) -> list[Path]:
         return sorted(self.ckpt_dir.glob("step_*.pt"))
@@ -192,7 +222,8 @@ class StepTrainer:
         torch.save(state, tmp)
         os.replace(tmp, path)  # a kill during the write leaves the previous checkpoint intact
         for old in self.checkpoints()[: -self.cfg.keep_checkpoints]:
-            old.unlink()
+            if not (self.keep_every and int(old.stem.split("_")[1]) % self.keep_every == 0):
+                old.unlink()
         return path
 
     def load_checkpoint(self, path: Path) -> None:
@@ -216,6 +247,7 @@ class StepTrainer:
             return False
         self.load_checkpoint(ckpts[-1])
         self.run.truncate_metrics(self.step)
+        self.truncate_records(self.step)
         log.info("resumed from %s (step %d of %d)", ckpts[-1], self.step, self.cfg.steps)
         return True
 
@@ -240,6 +272,7 @@ class StepTrainer:
         if self.step == 0 and not self.resume():
             torch.manual_seed(derive_seed(cfg.seed, "dropout"))
             self.run.truncate_metrics(0)  # rows of an earlier attempt that never reached a checkpoint
+            self.truncate_records(0)
         self.model.train()
         bar = progress(total=cfg.steps, initial=self.step, desc="train")
         t0, tokens = time.perf_counter(), 0
@@ -265,6 +298,7 @@ class StepTrainer:
                 row.update(self.evaluate(None if self.step == cfg.steps else cfg.eval_windows))
                 row["train/tokens_per_s"] = tokens / (time.perf_counter() - t0)
             self.run.log(self.step, **row)
+            self.record(self.step, batch)
             stopping = stop_at is not None and self.step >= stop_at
             if self.step % cfg.ckpt_every == 0 or self.step == cfg.steps or stopping:
                 self.save_checkpoint()

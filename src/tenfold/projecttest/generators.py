@@ -205,19 +205,14 @@ class HFChat:
         return Reply(**row)
 
     def _decode(self, ids: list[int]) -> Reply:
-        import torch
+        from tenfold.lm.generation import DecodingConfig, generate
 
         t0 = time.perf_counter()
-        with torch.no_grad():
-            out = self.model.generate(
-                torch.tensor([ids]),
-                max_new_tokens=self.max_new_tokens,
-                do_sample=False,
-                pad_token_id=self.tokenizer.eos_token_id,
-            )
-        new = out[0, len(ids) :].tolist()
+        decoding = DecodingConfig(max_new_tokens=self.max_new_tokens, eos_token_id=self.tokenizer.eos_token_id)
+        out = generate(self.model, [ids], decoding, desc="reply")[0]
+        new = out.ids
         text = self.tokenizer.decode(new, skip_special_tokens=True)
-        truncated = len(new) >= self.max_new_tokens
+        truncated = not out.stopped_at_eos
         return Reply(text, len(ids), len(new), time.perf_counter() - t0, truncated=truncated)
 
 
