@@ -36,3 +36,33 @@ def test_extraction_rules(tmp_path):
         extract_tests("no code here", js)
     untagged = extract_tests("```\ntest('c', () => {});\n```", js)  # open models often omit the tag
     assert untagged[0].text.startswith("test('c'")
+
+
+def test_test_file_names_map_to_projects_as_the_authors_name_them():
+    from tenfold.projecttest.generators import _names_test_of, project_of
+
+    cases = {"uno_test.py": "uno", "test_uno.py": "uno", "ckmeans0.test.js": "ckmeans", "ckmeans.txt": "ckmeans"}
+    assert {name: project_of(name) for name in cases} == cases
+    assert _names_test_of("stock2_test.py", "stock2") and not _names_test_of("stock2_test.py", "stock")
+    assert _names_test_of("t_test3.test.js", "t_test") and _names_test_of("HeapFooTest.java", "Heap")
+
+
+def test_pytest_node_ids_become_junit_names():
+    from tenfold.projecttest.runner_python import junit_name
+
+    assert junit_name("calc_test.py::T::test_x") == "calc_test.T::test_x"
+    assert junit_name("sub/calc_test.py::test_y") == "sub.calc_test::test_y"
+
+
+def test_module_names_follow_the_layout(tmp_path):
+    from tenfold.projecttest.project import load_project, module_names
+
+    pkg = tmp_path / "pkg"
+    (pkg / "sub").mkdir(parents=True)
+    for rel in ("__init__.py", "a.py", "sub/__init__.py", "sub/b.py"):
+        (pkg / rel).write_text("x = 1\n")
+    assert module_names(load_project(pkg, "python")) == ["pkg", "pkg.a", "pkg.sub", "pkg.sub.b"]
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "a.py").write_text("x = 1\n")
+    assert module_names(load_project(flat, "python")) == ["a"]

@@ -8,9 +8,10 @@ from tenfold.projecttest.metrics import aggregate
 from tenfold.projecttest.prompt import extract_tests
 from tenfold.projecttest.runner_java import toolchain
 from tenfold.projecttest.toy import JAVA_REPLIES, write_java_toy_project
+from tests.lanes import skip_unless
 
-pytestmark = pytest.mark.skipif(
-    not (toolchain()["javac"] and toolchain()["junit"]), reason="JDK or JUnit 5 missing (apt-get install junit5)"
+pytestmark = skip_unless(
+    bool(toolchain()["javac"] and toolchain()["junit"]), "java", "JDK or JUnit 5 missing (apt-get install junit5)"
 )
 
 

@@ -13,10 +13,12 @@ from tenfold.projecttest.project import fingerprint
 from tenfold.projecttest.prompt import extract_tests
 from tenfold.projecttest.runner_js import _configs, installed_node_modules, run_js_suite
 from tenfold.projecttest.toy import JS_REPLIES, write_js_toy_project
+from tests.lanes import skip_unless
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("node") is None or installed_node_modules() is None,
-    reason="node or Jest not installed (make setup installs Jest where npm exists)",
+pytestmark = skip_unless(
+    shutil.which("node") is not None and installed_node_modules() is not None,
+    "javascript",
+    "node or Jest not installed (make setup installs Jest where npm exists)",
 )
 
 

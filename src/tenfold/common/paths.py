@@ -53,3 +53,23 @@ def atomic_write_text(path: Path, text: str) -> None:
     except OSError:
         tmp.unlink(missing_ok=True)
         raise
+
+
+SHARED_DATA_ENV = "TENFOLD_SHARED_DATA"
+"""Environment variable naming the folder of externally provided datasets (default: ``../shared/data`` beside the
+checkout, where the project's machines place them)."""
+
+
+def shared_data(name: str) -> Path | None:
+    """``<shared data>/<name>`` if it exists, else None: data we may read but never copy into the repository.
+
+    The folder is ``$TENFOLD_SHARED_DATA``, else ``shared/data`` beside the checkout (``../shared/data`` from the
+    repository root), else beside the working directory.
+    """
+    env = os.environ.get(SHARED_DATA_ENV)
+    roots = [Path(env).expanduser()] if env else []
+    roots += [Path(__file__).resolve().parents[3].parent / "shared" / "data", Path.cwd().parent / "shared" / "data"]
+    for root in roots:
+        if (root / name).is_dir():
+            return root / name
+    return None

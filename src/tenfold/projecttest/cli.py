@@ -43,6 +43,15 @@ def register(sub) -> None:
     p.add_argument("--lang", default=None, choices=tuple(LANGUAGES), help="only this language (default: all)")
     p = add_command(
         pinner,
+        "env",
+        _env,
+        "whether each project of a dataset clone can run here (imports, jsdom, compiles), before any model",
+        example="tenfold projecttest projects env --dataset ../shared/data/projecttest-official --lang python",
+    )
+    p.add_argument("--dataset", type=existing_dir, required=True, help="a clone of the official ProjectTest repository")
+    p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
+    p = add_command(
+        pinner,
         "carve",
         _carve,
         "download pinned packages and carve their projects into the cache",
@@ -57,10 +66,12 @@ def register(sub) -> None:
         "generate tests for every project and score them (resumable)",
         example="tenfold projecttest run --generator replay --source replies --projects calc --out-dir runs/pt-try",
     )
-    p.add_argument("--generator", required=True, help="openai, hf or replay")
+    p.add_argument("--generator", required=True, help="openai, hf, replay, files or pynguin")
     p.add_argument("--model", default=None, help="model name (openai) or smollm2 / a model directory (hf)")
     p.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (default $OPENAI_BASE_URL)")
-    p.add_argument("--source", default=None, help="replay: a directory of replies or a replies.jsonl")
+    p.add_argument(
+        "--source", default=None, help="replay: a directory of replies or a replies.jsonl; files: a directory of tests"
+    )
     p.add_argument("--lang", default="python", choices=tuple(LANGUAGES), help="language (default python)")
     p.add_argument(
         "--projects",
@@ -87,6 +98,13 @@ def register(sub) -> None:
         help="threads on this machine, or ray (the cluster at $RAY_ADDRESS, else a local Ray with --workers CPUs)",
     )
     p.add_argument("--test-timeout", type=positive_float, default=10.0, help="seconds per test (default 10)")
+    p.add_argument(
+        "--coverage",
+        choices=("authors", "strict"),
+        default="authors",
+        help="Python coverage: the authors' run_all_py.py definition (default; branch = coverage.py's total of "
+        "statements + branches, imported files only) or strict (every source file, branch-only rate)",
+    )
     p.add_argument("--max-new-tokens", type=positive_int, default=1024, help="completion budget (default 1024)")
     p.add_argument(
         "--context",
@@ -188,6 +206,19 @@ def _projects(args: argparse.Namespace):
     return [known[n].build() for n in names]
 
 
+def _env(args: argparse.Namespace) -> int:
+    from tenfold.common.progress import track
+    from tenfold.common.tables import print_table
+    from tenfold.projecttest.environment import environment_status
+    from tenfold.projecttest.project import load_official
+
+    projects = load_official(args.dataset, args.lang)
+    rows = [[p.name, environment_status(p) or "ready"] for p in track(projects, desc="environment")]
+    ready = sum(r[1] == "ready" for r in rows)
+    print_table(["project", "status"], rows, title=f"{args.lang}: {ready} of {len(rows)} projects run here")
+    return 0
+
+
 def _generator(args: argparse.Namespace):
     from tenfold.projecttest.generators import GENERATORS
 
@@ -201,7 +232,8 @@ def _generator(args: argparse.Namespace):
     if args.generator == "pynguin":
         return cls(search_time_s=args.search_time)
     if not args.source:
-        raise UserError("--generator replay needs --source (a directory of replies or a replies.jsonl)")
+        what = "a directory of test files" if args.generator == "files" else "a directory of replies or a replies.jsonl"
+        raise UserError(f"--generator {args.generator} needs --source ({what})")
     return cls(args.source)
 
 
@@ -222,6 +254,7 @@ def _run(args: argparse.Namespace) -> int:
         workers=args.workers,
         test_timeout_s=args.test_timeout,
         executor=args.executor,
+        coverage=args.coverage,
     )
     record = {"generator": generator.name, "projects": [p.name for p in projects], "sweep": cfg}
     if not (args.out_dir / "config.json").exists():
@@ -266,14 +299,25 @@ def _score(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from tenfold.projecttest.report import LEGEND, format_rows, plot_taxonomy, score_rows, taxonomy
+    from tenfold.projecttest.report import (
+        LEGEND,
+        environment_table,
+        format_rows,
+        isolation_summary,
+        plot_taxonomy,
+        score_rows,
+        taxonomy,
+    )
 
     records = _records(args.results)
     out = args.out or (args.results if args.results.is_dir() else args.results.parent)
     out.mkdir(parents=True, exist_ok=True)
     head, body = format_rows(score_rows(records))
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + ["| " + " | ".join(r) + " |" for r in body]
-    lines += ["", LEGEND + "."]
+    lines += ["", LEGEND + ".", "", isolation_summary(records)]
+    env = environment_table(records)
+    if env:
+        lines += ["", "Projects the environment stopped (left out of the rates):", "", *env]
     lines += ["", "| generator / scenario | " + " | ".join(["category", "count"]) + " |", "|---|---|---|"]
     for key, counter in sorted(taxonomy(records).items()):
         lines += [f"| {key} | {cat} | {n} |" for cat, n in counter.most_common()]

@@ -12,9 +12,18 @@ from tenfold.projecttest.sweep import SCENARIOS
 class ReproConfig:
     """What ``tenfold reproduce projecttest`` runs."""
 
+    dataset: str = "auto"
+    """the official benchmark: ``auto`` = ``projecttest-official`` in the shared data folder when present
+    (``$TENFOLD_SHARED_DATA``, else ``../shared/data``), a path, or empty for none (then only carved projects)."""
     projects: tuple[str, ...] = ("slugify",)
-    """carved Python projects for the LLM sweep and Pynguin (slugify and thefuzz are the smallest: their prompts fit
-    SmolLM2's 8k context; generation is the cost, about 1 minute per project and generation on 2 cores)."""
+    """Python projects for the LLM sweep, taken from the official set when it is there (with the authors' prompt),
+    else carved from PyPI (slugify and thefuzz are the smallest: their prompts fit SmolLM2's 8k context; generation
+    is the cost, about 1 minute per project and generation on 2 cores)."""
+    official_pynguin: tuple[str, ...] = ("stock",)
+    """official Python projects for the Pynguin row (``*``: all 20); without the official set, ``projects`` (carved)."""
+    official_lanes: tuple[str, ...] = ("python",)
+    """lanes whose environment status over the official projects is reported (Python: an import check, 4 s for 20
+    projects; JavaScript and Java run Jest or a JVM per project, about 50 and 60 s: the paper preset's)."""
     scenarios: tuple[str, ...] = ("vanilla", "manual")
     """scenarios of the Python projects (manual fixing reuses the vanilla reply; self-fix is a second generation)."""
     js_projects: tuple[str, ...] = ()
@@ -44,12 +53,18 @@ class ReproConfig:
             self,
             positive=("max_new_tokens", "test_timeout_s", "max_mutants", "workers"),
             non_negative=("self_fix_rounds", "pynguin_search_s"),
-            choices={"scenarios": SCENARIOS, "js_scenarios": SCENARIOS},
+            choices={
+                "scenarios": SCENARIOS,
+                "js_scenarios": SCENARIOS,
+                "official_lanes": ("python", "javascript", "java"),
+            },
         )
 
 
 PRESETS = {
-    "test": lambda: ReproConfig(projects=(), js_projects=(), model="", mutation=False, pynguin_search_s=0),
+    "test": lambda: ReproConfig(
+        dataset="", projects=(), js_projects=(), model="", mutation=False, pynguin_search_s=0, official_lanes=()
+    ),
     "quick": ReproConfig,
     "paper": lambda: ReproConfig(
         projects=("slugify", "thefuzz", "blackjack", "limitholdem", "leducholdem"),
@@ -59,7 +74,9 @@ PRESETS = {
         max_new_tokens=2048,
         max_mutants=40,
         test_timeout_s=10.0,
-        pynguin_search_s=60,
+        pynguin_search_s=5,
+        official_pynguin=("*",),
+        official_lanes=("python", "javascript", "java"),
     ),
 }
 

@@ -78,5 +78,17 @@ def carved_js_projects(names: tuple[str, ...] | list[str] | None = None) -> list
     return [carve_js(CARVED_JS[n]) for n in (list(CARVED_JS) if names is None else names)]
 
 
+OFFICIAL_DATA = "projecttest-official"
+"""The official benchmark's folder name under the shared data (see :func:`official_dataset`)."""
+
+
+def official_dataset() -> Path | None:
+    """The official benchmark where the machine provides it (``$TENFOLD_SHARED_DATA/projecttest-official`` or
+    ``../shared/data/projecttest-official``), else None: pass ``--dataset`` for a clone elsewhere."""
+    from tenfold.common.paths import shared_data
+
+    return shared_data(OFFICIAL_DATA)
+
+
 def official_projects(dataset_root: Path, language: str) -> list[Project]:
     return load_official(dataset_root, language)

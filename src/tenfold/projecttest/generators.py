@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import time
 import urllib.error
 import urllib.request
@@ -216,8 +217,25 @@ class HFChat:
         return Reply(text, len(ids), len(new), time.perf_counter() - t0, truncated=truncated)
 
 
+_TEST_NAMES = {
+    ".py": re.compile(r"^(?:test_)?(?P<project>.+?)(?:_test)?\.py$"),
+    ".js": re.compile(r"^(?P<project>.+?)\d*(?:\.test|\.spec)?\.js$"),
+}
+
+
+def project_of(filename: str) -> str:
+    """The project a test or reply file belongs to, from its name as the authors name them: ``uno_test.py`` and
+    ``test_uno.py`` → uno, ``ckmeans0.test.js`` → ckmeans, ``ckmeans.txt`` → ckmeans (Java tests live in a folder
+    named after their project)."""
+    name = Path(filename).name
+    pattern = _TEST_NAMES.get(Path(name).suffix)
+    match = pattern.match(name) if pattern else None
+    return match.group("project") if match else name.split(".", 1)[0]
+
+
 class Replay:
-    """Stored replies: a directory of ``<project>.txt`` / ``<project>.md`` files, or a JSONL of
+    """Stored replies: a directory of ``<project>.txt`` / ``<project>.md`` files (or test files named as the authors
+    name them, ``uno_test.py``, ``ckmeans0.test.js``: a file without a code fence is taken as code), or a JSONL of
     ``{"project": ..., "reply": ...}`` (what ``tenfold projecttest run`` writes as ``replies.jsonl``)."""
 
     def __init__(self, source: str):
@@ -227,7 +245,11 @@ class Replay:
         if path.is_dir():
             for f in sorted(path.iterdir()):
                 if f.suffix in (".txt", ".md", ".py", ".js", ".java"):
-                    self.replies.setdefault(f.stem.removesuffix("_test"), f.read_text(errors="replace"))
+                    text = f.read_text(errors="replace")
+                    if f.suffix in _FENCE_TAGS and "```" not in text:
+                        text = f"```{_FENCE_TAGS[f.suffix]}\n{text}\n```"
+                    key = project_of(f.name)
+                    self.replies[key] = self.replies[key] + "\n" + text if key in self.replies else text
         elif path.is_file():
             from tenfold.common.readers import read_jsonl
 
@@ -245,10 +267,62 @@ class Replay:
         return Reply(self.replies[project], prompt_tokens=tokens, tokens_estimated=True)
 
 
+_FENCE_TAGS = {".py": "python", ".js": "javascript", ".java": "java"}
+
+
+def _names_test_of(filename: str, project: str) -> bool:
+    """``filename`` is a test file of ``project`` by the authors' naming (exact, so ``stock2`` is not ``stock``)."""
+    p = re.escape(project)
+    return bool(re.fullmatch(rf"(test_)?{p}(_test)?\.py|{p}\d*\.(test|spec)\.js|{p}\w*Test\.java", filename))
+
+
+class TestFiles:
+    """Existing test files scored as they are (``--generator files --source DIR``): no extraction, no renaming.
+
+    A file directly in ``DIR`` belongs to the project its name says (:func:`project_of`: ``uno_test.py``,
+    ``ckmeans0.test.js``); a folder ``DIR/<project>/`` gives all its test files (Java test classes go there), placed
+    at the same relative path in the project copy — Java files without a path go where their ``package`` says.
+    """
+
+    __test__ = False  # not a pytest class
+
+    def __init__(self, source: str):
+        self.root = Path(source)
+        if not self.root.is_dir():
+            raise UserError(f"test files source '{source}' is not a directory")
+        self.name = f"files:{self.root.name}"
+
+    def generate(self, messages: Messages, project: str = "") -> Reply:
+        return Reply(error="stored test files are scored as they are; they cannot answer a prompt (self-fix)")
+
+    def generate_for_project(self, project) -> Reply:
+        from tenfold.projecttest.project import LANGUAGES
+        from tenfold.projecttest.prompt import java_test_path
+
+        suffixes = LANGUAGES[project.language]
+        files: list[tuple[str, str]] = []
+        for f in sorted(self.root.iterdir()):
+            if f.is_file() and f.suffix in suffixes and _names_test_of(f.name, project.name):
+                files.append((f.name, f.read_text(errors="replace")))
+        folder = self.root / project.name
+        if folder.is_dir():
+            for f in sorted(folder.rglob("*")):
+                if f.is_file() and f.suffix in suffixes:
+                    rel = f.relative_to(folder).as_posix()
+                    text = f.read_text(errors="replace")
+                    if project.language == "java" and "/" not in rel:
+                        rel = java_test_path(text, f.stem)
+                    files.append((rel, text))
+        if not files:
+            return Reply(error=f"no test files for project '{project.name}' in {self.root}")
+        return Reply("", files=files, tokens_estimated=True)
+
+
 GENERATORS: Registry = Registry("generator")
 GENERATORS.register("openai", OpenAIChat, "an OpenAI-compatible chat-completions endpoint (--model, --base-url)")
 GENERATORS.register("hf", HFChat, "a local transformers model (--model smollm2 or a directory)")
 GENERATORS.register("replay", Replay, "stored replies (--source DIR or replies.jsonl)")
+GENERATORS.register("files", TestFiles, "existing test files scored as they are (--source DIR)")
 
 
 def _pynguin(**kwargs):

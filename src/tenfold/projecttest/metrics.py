@@ -3,6 +3,8 @@
 Per language over the projects of a run: executability (compilation) rate = share of projects whose suite ran;
 correctness rate = mean over projects of passed / executed tests, 0 for a project whose suite did not run (a mean of
 per-project rates, not Σ passed / Σ tests); line and branch coverage = mean over projects, 0 for non-executable ones.
+Projects that the environment stopped (``ProjectRecord.environment``: a missing dependency, an unavailable lane) are
+left out of every rate and counted apart, so that the tables hold only what the model's tests did.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ def per_project(r: ProjectRecord) -> dict[str, float]:
 
 
 def aggregate(records: Sequence[ProjectRecord], n_boot: int = 2000, seed: int = 0) -> dict[str, float]:
-    """The four rates (in [0, 1]), mean tests and correct tests per project, and 95 % bootstrap intervals."""
-    if not records:
-        return {"projects": 0}
-    rows = [per_project(r) for r in records]
-    out: dict[str, float] = {"projects": len(rows)}
+    """The four rates (in [0, 1]), mean tests and correct tests per project, and 95 % bootstrap intervals, over the
+    projects the environment did not stop (``environment``: how many it did)."""
+    scored = [r for r in records if not r.environment]
+    if not scored:
+        return {"projects": 0, "environment": len(records)}
+    rows = [per_project(r) for r in scored]
+    out: dict[str, float] = {"projects": len(rows), "environment": len(records) - len(scored)}
     rng = np.random.default_rng(seed)
     idx = rng.integers(0, len(rows), size=(n_boot, len(rows)))
     for key in (*METRICS, "tests", "passed"):

@@ -8,6 +8,7 @@ dataset (:func:`load_official`), and our own toy projects with known behaviour (
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,6 +48,26 @@ class Project:
     @property
     def lines(self) -> int:
         return sum(self.read(f).count("\n") + 1 for f in self.files)
+
+
+def is_package(project: Project) -> bool:
+    """A Python project laid out as a package (``__init__.py`` at its root: ``from uno.round import ...``); else flat
+    (its modules import each other as top-level modules: ``from structure import Structure``)."""
+    return (project.root / "__init__.py").is_file()
+
+
+def module_names(project: Project) -> list[str]:
+    """The import names of a Python project's modules, as the project itself imports them (package or flat)."""
+    names = []
+    for rel in project.files:
+        if not rel.endswith(".py"):
+            continue
+        dotted = rel[:-3].replace("/", ".").removesuffix(".__init__").removesuffix("__init__")
+        if is_package(project):
+            names.append(f"{project.name}.{dotted}" if dotted else project.name)
+        elif dotted:
+            names.append(dotted)
+    return names
 
 
 def check_language(language: str) -> str:
@@ -89,17 +110,56 @@ def load_project(
     return Project(name or root.name, language, root, files, dict(meta))
 
 
-def load_official(dataset_root: str | Path, language: str) -> list[Project]:
-    """Projects of a local clone of github.com/YiboWANG214/ProjectTest: ``dataset/<lang>/<project>/``."""
-    check_language(language)
-    folder = {"python": "python", "javascript": "javascript", "java": "java"}[language]
-    base = Path(dataset_root) / "dataset" / folder
+OFFICIAL_FOLDERS = {"python": ("python", "py"), "javascript": ("js", "javascript"), "java": ("java",)}
+"""Folder names of a language in the official repository (``dataset/Python``, ``dataset/JS``, ``dataset/JAVA``;
+matched in any case)."""
+
+
+def _folder(base: Path, language: str) -> Path | None:
     if not base.is_dir():
-        raise UserError(f"'{dataset_root}' is not a ProjectTest clone (no dataset/{folder}/)")
+        return None
+    names = OFFICIAL_FOLDERS[language]
+    return next((d for d in sorted(base.iterdir()) if d.is_dir() and d.name.lower() in names), None)
+
+
+def authors_prompts(dataset_root: str | Path, language: str) -> dict[str, dict]:
+    """The authors' prompt entries (``ProjectTest/<Lang>/original_prompt.json``) by project name ({} if absent)."""
+    folder = _folder(Path(dataset_root) / "ProjectTest", language)
+    path = folder / "original_prompt.json" if folder else None
+    if path is None or not path.is_file():
+        return {}
+    from tenfold.common.readers import read_json
+
+    return {entry["classname"]: entry for entry in read_json(path, what="the authors' prompt file")}
+
+
+def authors_files(entry: dict, language: str) -> tuple[str, ...]:
+    """The files of a project in the order the authors' prompt lists them (from its file headers)."""
+    name, code = re.escape(entry["classname"]), entry["original_code"]
+    header = rf"(?m)^'''\n{name}/(.+)\n'''\n" if language == "python" else rf"(?m)^// {name}/(\S+)\n\n"
+    return tuple(re.findall(header, code))
+
+
+def load_official(dataset_root: str | Path, language: str) -> list[Project]:
+    """The projects of the official benchmark (github.com/YiboWANG214/ProjectTest) as shipped.
+
+    ``dataset/<Lang>/<project>/`` (``Python``/``JS``/``JAVA``, any case). Where the authors' prompt file is present,
+    each project's files are those its prompt shows, in its order (two Java projects include a ``*Test.java``
+    source, e.g. ``heap/HeapPerformanceTest.java``); otherwise the project's source files, sorted.
+    """
+    check_language(language)
+    base = _folder(Path(dataset_root) / "dataset", language)
+    if base is None:
+        wanted = " or ".join(f"dataset/{n}/" for n in OFFICIAL_FOLDERS[language])
+        raise UserError(f"'{dataset_root}' is not a ProjectTest clone (no {wanted}, in any case)")
+    prompts = authors_prompts(dataset_root, language)
     projects = []
     for d in sorted(p for p in base.iterdir() if p.is_dir()):
-        if source_files(d, language):
-            projects.append(load_project(d, language, source="official"))
+        entry = prompts.get(d.name)
+        files = authors_files(entry, language) if entry else source_files(d, language)
+        if files:
+            meta = {"source": "official", "authors_prompt": entry is not None}
+            projects.append(Project(d.name, language, d, tuple(files), meta))
     return projects
 
 

@@ -1,8 +1,11 @@
 """Prompts and extraction as in the paper and its code (``generation/vanilla``, ``ProjectTest/*/original_prompt.json``).
 
-The whole project goes into one user message: ``"# <project>.<flag>\\n" + files + instruction + "\\n\\t\\t"``, each file
-behind a header (Python: a triple-quoted ``<project>/<path>``, the file cut before its ``if __name__ ==`` line; Java and
-JavaScript: a ``// <project>/<path>`` line). Replies are turned into test files the way the paper places them.
+The whole project goes into one user message: ``"# <project>.<flag>\\n" + files + "\\n" + instruction + "\\n\\t\\t"``
+(``generate_tests_gpt.py``), each file behind a header (Python: a triple-quoted ``<project>/<path>``, the file cut at
+the start of its first line containing ``if __name__ ==``, commented or not; Java and JavaScript: a
+``// <project>/<path>`` line) and followed by a blank line. For the 59 official projects this is the authors'
+``original_prompt.json`` text byte for byte (``tests/projecttest/test_official.py``). Replies are turned into test
+files the way the paper places them.
 """
 
 from __future__ import annotations
@@ -35,10 +38,11 @@ SELF_FIX = (
 
 
 def _python_body(text: str) -> str:
+    """The file up to the start of its first line containing ``if __name__ ==`` (the authors' cut)."""
     lines = text.split("\n")
     for i, line in enumerate(lines):
         if "if __name__ ==" in line:
-            return "\n".join(lines[:i])
+            return "".join(x + "\n" for x in lines[:i])
     return text
 
 
@@ -56,7 +60,7 @@ def project_code(project: Project) -> str:
 def build_messages(project: Project) -> list[dict[str, str]]:
     """The chat messages of the paper's zero-shot prompt."""
     instruction = INSTRUCTIONS[project.language].format(p=project.name)
-    user = f"# {project.name}.{FLAGS[project.language]}\n{project_code(project)}{instruction.strip()}\n\t\t"
+    user = f"# {project.name}.{FLAGS[project.language]}\n{project_code(project)}\n{instruction.strip()}\n\t\t"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
@@ -113,11 +117,14 @@ def extract_tests(reply: str, project: Project) -> list[TestFile]:
     out = []
     for b in blocks:
         for piece in re.split(r"(?m)^(?=package\s)", b):
-            if not piece.strip():
-                continue
-            m = re.search(r"public\s+(?:final\s+)?class\s+(\w+)", piece) or re.search(r"class\s+(\w+)", piece)
-            name = m.group(1) if m else f"Generated{len(out)}Test"
-            pkg = re.search(r"^package\s+([\w.]+)\s*;", piece, re.M)
-            folder = "src/test/java/" + (pkg.group(1).replace(".", "/") + "/" if pkg else "")
-            out.append(TestFile(f"{folder}{name}.java", piece))
+            if piece.strip():
+                out.append(TestFile(java_test_path(piece, f"Generated{len(out)}Test"), piece))
     return out
+
+
+def java_test_path(text: str, default: str) -> str:
+    """Where a Java test class goes: ``src/test/java/<package path>/<public class>.java``."""
+    m = re.search(r"public\s+(?:final\s+)?class\s+(\w+)", text) or re.search(r"class\s+(\w+)", text)
+    pkg = re.search(r"^package\s+([\w.]+)\s*;", text, re.M)
+    folder = "src/test/java/" + (pkg.group(1).replace(".", "/") + "/" if pkg else "")
+    return f"{folder}{m.group(1) if m else default}.java"

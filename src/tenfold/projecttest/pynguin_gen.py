@@ -17,13 +17,14 @@ from pathlib import Path
 
 from tenfold.common.paths import cache_dir
 from tenfold.projecttest.generators import Reply
-from tenfold.projecttest.project import Project
+from tenfold.projecttest.project import Project, is_package, module_names
 from tenfold.projecttest.runner_js import LaneUnavailable
 from tenfold.projecttest.sandbox import Limits, Sandbox
 
 VERSION = "0.48.0"
-PROJECT_DEPS = ("numpy", "rapidfuzz", "text-unidecode")
-"""What the carved projects import: Pynguin imports the module under test in its own venv, so they go there too."""
+PROJECT_DEPS = ("numpy", "scipy", "rapidfuzz", "text-unidecode", "rlcard", "termcolor", "Levenshtein")
+"""What the benchmark's projects import: Pynguin imports the module under test in its own venv, so they go there too
+(``make setup`` installs the same list)."""
 HINT = f"run `tenfold projecttest setup-pynguin` (pip installs pynguin=={VERSION} into the cache)"
 
 
@@ -73,14 +74,15 @@ class PynguinGenerator:
         t0, errors = time.perf_counter(), []
         with Sandbox(project.root, project.name) as box:
             out = box.tmp / "pynguin-out"
-            for rel in project.files:
-                if Path(rel).name in ("__init__.py", "__main__.py"):
+            # flat projects import their modules top-level (`from structure import ...`): search from inside
+            root = box.tmp if is_package(project) else box.work
+            for module in module_names(project):
+                if module.rsplit(".", 1)[-1] == "__main__" or module == project.name:
                     continue
-                module = f"{project.name}." + rel[:-3].replace("/", ".")
                 cmd = [
                     str(exe),
                     "--project-path",
-                    str(box.tmp),
+                    str(root),
                     "--module-name",
                     module,
                     "--output-path",

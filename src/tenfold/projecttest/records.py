@@ -43,6 +43,10 @@ class ProjectRecord:
     """the suite collected / compiled and ran (the paper's compilation rate, v5's executability)."""
     reason: str = ""
     """why the project has no result (no code block, generator error, collection error, timeout, ...)."""
+    environment: str = ""
+    """non-empty when the environment, not the model's tests, stopped the project (a dependency of the project that
+    is not installed, a lane or framework unavailable here, the sandbox refused to start): such projects are listed
+    apart and never counted against the model."""
     tests: list[TestOutcome] = field(default_factory=list)
     line_coverage: float = 0.0
     """covered statements / statements of the project's sources, in [0, 1]; 0 if not executable."""
@@ -58,6 +62,15 @@ class ProjectRecord:
     notes: list[str] = field(default_factory=list)
     output: str = ""
     """the tail of the runner's output (what self-fixing shows the model)."""
+
+    @property
+    def owner(self) -> str:
+        """Whose failure this record shows: ``environment``, ``model`` (its suite did not run or a test failed), or
+        "" (everything ran and passed)."""
+        if self.environment:
+            return "environment"
+        failing = any(t.outcome in ("failed", "error") for t in self.tests)
+        return "model" if not self.executable or failing else ""
 
     @property
     def n_tests(self) -> int:
@@ -76,7 +89,8 @@ class ProjectRecord:
         return Counter(t.category for t in self.tests if t.outcome in ("failed", "error"))
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"n_tests": self.n_tests, "n_passed": self.n_passed, "correctness": self.correctness}
+        counts = {"n_tests": self.n_tests, "n_passed": self.n_passed, "correctness": self.correctness}
+        return asdict(self) | counts | {"owner": self.owner}
 
     @classmethod
     def from_dict(cls, d: dict) -> ProjectRecord:

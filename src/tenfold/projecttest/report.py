@@ -56,17 +56,21 @@ def score_rows(records: Sequence[ProjectRecord]) -> list[dict]:
 LEGEND = (
     "CR correctness rate (share of a project's generated tests that pass, 0 where the suite does not run), "
     "ER executability rate (share of projects whose suite runs), LC / BC line / branch coverage; "
-    "means over projects (Sec. 3.2), [95 % bootstrap interval over projects]"
+    "means over projects (Sec. 3.2), [95 % bootstrap interval over projects]; env. = projects the environment "
+    "stopped (a missing dependency, an unavailable lane), left out of the rates"
 )
 """What the columns of :func:`format_rows` mean (printed under every table of them)."""
 
 
 def format_rows(rows: list[dict]) -> tuple[list[str], list[list[str]]]:
-    head = ["language", "generator", "scenario", "projects", "CR %", "ER %", "LC %", "BC %", "tests/project"]
+    head = ["language", "generator", "scenario", "projects", "env.", "CR %", "ER %", "LC %", "BC %", "tests/project"]
     head.append("prompt tokens")
     body = []
     for r in rows:
-        cells = [r["language"], r["generator"], r["scenario"], str(r["projects"])]
+        cells = [r["language"], r["generator"], r["scenario"], str(r["projects"]), str(r.get("environment", 0))]
+        if not r["projects"]:
+            body.append([*cells, *["—"] * 5, "—" if r.get("prompt_tokens") is None else f"{r['prompt_tokens']:,.0f}"])
+            continue
         for key in ("correctness", "executability", "line_coverage", "branch_coverage"):
             cells.append(f"{100 * r[key]:.0f} [{100 * r[key + '_lo']:.0f}, {100 * r[key + '_hi']:.0f}]")
         cells.append(f"{r['tests']:.1f}")
@@ -81,6 +85,9 @@ def taxonomy(records: Sequence[ProjectRecord]) -> dict[str, Counter]:
     out: dict[str, Counter] = defaultdict(Counter)
     for r in records:
         key = f"{r.generator} {r.scenario}"
+        if r.environment:
+            out[key]["environment"] += 1
+            continue
         out[key] += r.categories()
         if not r.tests and r.reason:
             out[key][_reason_category(r.reason)] += 1
@@ -110,3 +117,25 @@ def plot_taxonomy(records: Sequence[ProjectRecord], path: Path) -> Path:
     ax.set_xlabel("failing tests (or projects whose suite did not run)")
     ax.legend(fontsize=7)
     return save_figure(fig, path)
+
+
+def isolation_summary(records: Sequence[ProjectRecord]) -> str:
+    """How the records' suites were isolated (``isolation: ...`` notes): bubblewrap, or the fallback guards."""
+    kinds = Counter(
+        n.split(": ", 1)[1].split(" (", 1)[0] for r in records for n in r.notes if n.startswith("isolation: ")
+    )
+    if not kinds:
+        return "Isolation: not recorded (no suite ran)."
+    parts = ", ".join(f"{kind} for {n} suite runs" for kind, n in kinds.most_common())
+    warning = " The fallback guards do not stop child processes from writing outside." if "fallback" in kinds else ""
+    return f"Isolation: {parts}.{warning}"
+
+
+def environment_table(records: Sequence[ProjectRecord]) -> list[str]:
+    """Markdown lines listing the projects the environment stopped (not counted against the model)."""
+    rows = sorted({(r.language, r.project, r.environment) for r in records if r.environment})
+    if not rows:
+        return []
+    return ["| language | project | environment unavailable |", "|---|---|---|"] + [
+        f"| {lang} | {name} | {why} |" for lang, name, why in rows
+    ]

@@ -1,6 +1,6 @@
 """``tenfold reproduce projecttest``: the harness's exact checks on toy projects in every available lane, the error
-analysis and repair scenarios, and SmolLM2-135M on carved Python and JavaScript projects beside the paper's published
-numbers."""
+analysis and repair scenarios, the official benchmark's environment status per lane, Pynguin, and SmolLM2-135M on
+official (else carved) Python and JavaScript projects beside the paper's published numbers."""
 
 from __future__ import annotations
 
@@ -172,19 +172,63 @@ def llm_sweep(ctx: Context) -> Measured | Skipped:
 @REPRODUCER.measures("pynguin")
 def pynguin(ctx: Context) -> Measured | Skipped:
     cfg: ReproConfig = ctx.config
-    if not (cfg.projects and cfg.pynguin_search_s):
+    if not cfg.pynguin_search_s or not (cfg.projects or (_dataset(cfg) and cfg.official_pynguin)):
         return Skipped("pynguin_search_s=0 or no projects")
     return _pynguin_row(cfg, ctx.run.path)
 
 
+def _dataset(cfg: ReproConfig) -> Path | None:
+    """The official benchmark the preset names (``auto``: the shared data's copy, if any)."""
+    from tenfold.projecttest.data import official_dataset
+
+    if cfg.dataset == "auto":
+        return official_dataset()
+    return Path(cfg.dataset) if cfg.dataset else None
+
+
+def _python_projects(cfg: ReproConfig, names: tuple[str, ...]) -> list:
+    """Python projects by name: from the official set when it is there (``*``: all of it), else carved from PyPI."""
+    from tenfold.projecttest.data import carved_projects
+    from tenfold.projecttest.project import load_official
+
+    root = _dataset(cfg)
+    if root is not None:
+        official = {p.name: p for p in load_official(root, "python")}
+        if names == ("*",):
+            return list(official.values())
+        if all(n in official for n in names):
+            return [official[n] for n in names]
+    return carved_projects([n for n in names if n != "*"] or None)
+
+
+@REPRODUCER.measures("official_environment")
+def official_environment(ctx: Context) -> Measured | Skipped:
+    """Which official projects can run here at all, per lane (before any model): the environment's share."""
+    from tenfold.projecttest.environment import environment_status
+    from tenfold.projecttest.project import load_official
+
+    cfg: ReproConfig = ctx.config
+    root = _dataset(cfg)
+    if root is None or not cfg.official_lanes:
+        return Skipped("no official data (dataset) or no official_lanes")
+    status: dict[str, dict] = {}
+    for lang in cfg.official_lanes:
+        projects = load_official(root, lang)
+        reasons = {p.name: why for p in projects if (why := environment_status(p))}
+        status[lang] = {"ready": len(projects) - len(reasons), "total": len(projects), "reasons": reasons}
+    text = "; ".join(f"{lang}: {v['ready']}/{v['total']} projects run here" for lang, v in status.items())
+    unavailable = [f"{name} ({why[:60]})" for v in status.values() for name, why in v["reasons"].items()]
+    return Measured(text + (f"; environment unavailable: {', '.join(unavailable)}" if unavailable else ""), status)
+
+
 def _llm_rows(cfg: ReproConfig, ctx: Context) -> Measured:
-    """SmolLM2 on the carved projects of each available lane, in the preset's scenarios (replies cached by model, prompt
-    and decoding: a repeated run re-scores them without decoding)."""
-    from tenfold.projecttest.data import carved_js_projects, carved_projects
+    """SmolLM2 on the official (else carved) projects of each available lane, in the preset's scenarios (replies
+    cached by model, prompt and decoding: a repeated run re-scores them without decoding)."""
+    from tenfold.projecttest.data import carved_js_projects
     from tenfold.projecttest.generators import HFChat
 
     run_path = ctx.run.path
-    projects = carved_projects(cfg.projects)
+    projects = _python_projects(cfg, cfg.projects)
     gen = HFChat(cfg.model, max_new_tokens=cfg.max_new_tokens)
     sweep = SweepConfig(cfg.scenarios, cfg.self_fix_rounds, cfg.workers, cfg.test_timeout_s)
     records = run_sweep(projects, gen, run_path / "llm-sweep", sweep)
@@ -214,17 +258,22 @@ def _llm_rows(cfg: ReproConfig, ctx: Context) -> Measured:
 
 
 def _pynguin_row(cfg: ReproConfig, run_path: Path) -> Measured | Skipped:
-    """Pynguin, the paper-era non-LLM baseline, on the same carved projects (when it is installed)."""
-    from tenfold.projecttest.data import carved_projects
+    """Pynguin, the paper-era non-LLM baseline, on official projects (else the carved ones), when it is installed."""
     from tenfold.projecttest.pynguin_gen import HINT, PynguinGenerator, pynguin_executable
 
     if pynguin_executable() is None:
         return Skipped(f"Pynguin is not installed ({HINT})")
     gen = PynguinGenerator(search_time_s=cfg.pynguin_search_s)
-    records = run_sweep(carved_projects(cfg.projects), gen, run_path / "pynguin-sweep", SweepConfig(("vanilla",)))
+    names = cfg.official_pynguin if _dataset(cfg) is not None else cfg.projects
+    projects = _python_projects(cfg, names)
+    sweep = SweepConfig(("vanilla",), workers=cfg.workers)
+    records = run_sweep(projects, gen, run_path / "pynguin-sweep", sweep)
     agg = aggregate(records)
+    with_tests = sum(r.n_tests > 0 for r in records)
+    source = "official" if _dataset(cfg) is not None else "carved"
     return Measured(
         f"CR {100 * agg['correctness']:.0f} / ER {100 * agg['executability']:.0f} / LC {100 * agg['line_coverage']:.0f}"
-        f" / BC {100 * agg['branch_coverage']:.0f} over {agg['projects']} projects ({gen.name} per module)",
-        agg,
+        f" / BC {100 * agg['branch_coverage']:.0f} over {agg['projects']} {source} projects; tests for "
+        f"{with_tests} of {len(records)} ({gen.name} per module)",
+        agg | {"with_tests": with_tests, "total": len(records), "source": source},
     )

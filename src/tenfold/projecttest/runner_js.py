@@ -1,6 +1,7 @@
 """The JavaScript lane: Jest 29.7 with Babel and Istanbul coverage, inside a :class:`~.sandbox.Sandbox`.
 
-As in the paper (Jest 29.7 + babel-jest + @babel/preset-env, ``collectCoverage``), but Jest and Babel are installed
+As in the paper (Jest 29.7 + babel-jest + @babel/preset-env, ``collectCoverage``, and the authors'
+``testEnvironment: jsdom``, so projects that touch the DOM run as they did for them), but Jest and Babel are installed
 once with npm into the cache (``$TENFOLD_CACHE/projecttest/node``), not into each project, and the run gets its own
 ``jest.config.cjs`` / ``babel.config.cjs`` that point there by absolute path, so ES-module sources need no
 ``package.json`` edits. Node is required; without it (or without npm on first use) the lane reports itself
@@ -21,7 +22,14 @@ from tenfold.projecttest.prompt import TestFile
 from tenfold.projecttest.records import ProjectRecord, TestOutcome, classify
 from tenfold.projecttest.sandbox import Limits, Sandbox
 
-PACKAGES = ("jest@29.7.0", "babel-jest@29.7.0", "@babel/core@7", "@babel/preset-env@7")
+PACKAGES = (
+    "jest@29.7.0",
+    "babel-jest@29.7.0",
+    "@babel/core@7",
+    "@babel/preset-env@7",
+    "jest-environment-jsdom@29.7.0",
+)
+"""The authors' ``jstest/package.json`` devDependencies (Jest, Babel, jsdom) at the versions they pin."""
 HINT = "install Node.js 18+ and npm (Debian: apt-get install nodejs npm)"
 
 
@@ -29,12 +37,17 @@ class LaneUnavailable(RuntimeError):
     """A language lane whose toolchain is missing (reported per project with the install hint, never fatal)."""
 
 
+def _complete(modules: Path) -> bool:
+    needed = ("jest/bin/jest.js", "@babel/preset-env", "jest-environment-jsdom")
+    return all((modules / n).exists() for n in needed)
+
+
 def installed_node_modules() -> Path | None:
-    """Jest and Babel where ``make setup`` puts them (``<venv>/node``) or a previous run installed them (the cache)."""
+    """Jest, Babel and jsdom where ``make setup`` puts them (``<venv>/node``) or a previous run installed them (the
+    cache)."""
     for root in (Path(sys.prefix) / "node", cache_dir("projecttest", "node")):
-        modules = root / "node_modules"
-        if (modules / "jest" / "bin" / "jest.js").exists() and (modules / "@babel" / "preset-env").exists():
-            return modules
+        if _complete(root / "node_modules"):
+            return root / "node_modules"
     return None
 
 
@@ -63,7 +76,7 @@ def _configs(modules: Path, test_timeout_s: float) -> dict[str, str]:
 """
     jest = f"""module.exports = {{
   rootDir: ".",
-  testEnvironment: "node",
+  testEnvironment: {json.dumps(str(modules / "jest-environment-jsdom"))},
   testMatch: ["**/*.test.js", "**/*.test.mjs"],
   transform: {{ "\\\\.m?js$": [{json.dumps(str(modules / "babel-jest"))}, {{ configFile: "./babel.config.cjs" }}] }},
   collectCoverage: true,
@@ -112,7 +125,7 @@ def run_js_suite(
     try:
         modules = node_modules()
     except LaneUnavailable as e:
-        rec.reason = str(e)
+        rec.reason = rec.environment = str(e)
         return rec
     with Sandbox(project.root, project.name) as box:
         for name, text in _configs(modules, test_timeout_s).items():

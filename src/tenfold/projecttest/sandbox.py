@@ -2,6 +2,11 @@
 
 Layers, all on by default:
 
+* **bubblewrap** (``bwrap``, Debian package ``bubblewrap``), where it can start: the whole file system read-only (the
+  source project and ``/tmp`` included), the run's temporary directory the only writable place, new network,
+  PID, IPC and UTS namespaces (no network at all; every process the tests start dies with the sandbox, detached
+  daemons included), all capabilities dropped, killed with the harness (``--die-with-parent``). Where ``bwrap``
+  cannot start, the layers below remain and the run's record says so (``isolation: fallback``);
 * **a temporary copy**: the project is copied into a fresh directory, tests are added there, and the copy is deleted
   afterwards; the source project is never opened for writing;
 * **resource limits** (``setrlimit`` in the child): CPU seconds, address space, file size, plus a wall-clock timeout
@@ -24,9 +29,11 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -91,6 +98,69 @@ class RunResult:
     wall_s: float
     timed_out: bool = False
     notes: list[str] = field(default_factory=list)
+    killed: str = ""
+    """why a watchdog stopped the run early (e.g. the test that hung), empty otherwise."""
+    isolation: str = ""
+    """``bubblewrap`` or ``fallback (<why>)``."""
+
+
+BWRAP_ENV = "TENFOLD_SANDBOX"
+"""Set to ``fallback`` to run without bubblewrap even where it works (to test the fallback guards)."""
+
+
+@functools.cache
+def _bwrap_probe() -> str:
+    """Empty when bubblewrap can start a sandbox here, else why not (checked once)."""
+    exe = shutil.which("bwrap")
+    if not exe:
+        return "bwrap is not installed (apt-get install bubblewrap)"
+    try:
+        proc = subprocess.run(
+            [exe, *_BWRAP_FIXED, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "true"],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bwrap could not start: {exc}"
+    return "" if proc.returncode == 0 else f"bwrap could not start: {proc.stderr.strip()[:200]}"
+
+
+def bubblewrap_reason() -> str:
+    """Empty when runs are sandboxed by bubblewrap here, else why they fall back to the other guards."""
+    if os.environ.get(BWRAP_ENV) == "fallback":
+        return f"{BWRAP_ENV}=fallback"
+    return _bwrap_probe()
+
+
+_BWRAP_FIXED = ("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session")
+
+
+def _bwrap_prefix(writable: Path, cwd: Path, network: bool) -> tuple[str, ...]:
+    """``bwrap`` arguments: everything read-only but ``writable``."""
+    net = () if network else ("--unshare-net",)
+    return (
+        shutil.which("bwrap") or "bwrap",
+        *_BWRAP_FIXED,
+        *net,
+        "--cap-drop",
+        "ALL",
+        "--ro-bind",
+        "/",
+        "/",
+        "--dev",
+        "/dev",
+        "--proc",
+        "/proc",
+        # no tmpfs over /tmp: the toolchains may live there (a checkout's venv, $TENFOLD_CACHE); it stays read-only
+        # and TMPDIR points into the writable directory
+        "--bind",
+        str(writable),
+        str(writable),
+        "--chdir",
+        str(cwd),
+        "--",
+    )
 
 
 @functools.cache
@@ -199,10 +269,12 @@ def _user_processes() -> int:
 
 
 def isolation() -> dict[str, bool | str]:
-    """What this machine offers: a network namespace, a process limit, and the always-on layers."""
+    """What this machine offers: bubblewrap, a network namespace, a process limit, and the always-on layers."""
     prefix, root = _unshare_prefix(), os.getuid() == 0
+    why = bubblewrap_reason()
     return {
-        "network_namespace": bool(prefix),
+        "bubblewrap": "yes" if not why else f"no: {why}",
+        "network_namespace": bool(prefix) or not why,
         "unshare": " ".join(prefix),
         "process_limit": "pids cgroup" if _pids_cgroups() else "RLIMIT_NPROC" + " (not enforced for root)" * root,
         "python_audit_hook": True,
@@ -241,6 +313,11 @@ class Sandbox:
         self.tmp = Path(tempfile.mkdtemp(prefix="tenfold-projecttest-"))
         self.work = self.tmp / self.name
         shutil.copytree(self.source, self.work, ignore=shutil.ignore_patterns("__pycache__", "node_modules", ".git"))
+        # the copy keeps the source's modes; a read-only source (shared data) would leave the tests, which run
+        # without capabilities, unable to write in their own copy
+        for path in [self.work, *self.work.rglob("*")]:
+            if not path.is_symlink():
+                path.chmod(path.stat().st_mode | stat.S_IWUSR)
         (self.tmp / "home").mkdir()
         (self.tmp / "guard").mkdir()
         (self.tmp / "guard" / "sitecustomize.py").write_text(GUARD)
@@ -273,11 +350,25 @@ class Sandbox:
             | (extra or {})
         )
 
-    def run(self, cmd: list[str], limits: Limits | None = None, extra_env: dict[str, str] | None = None) -> RunResult:
-        """Run ``cmd`` in the project copy under ``limits``; never raises for what the command does."""
+    def run(
+        self,
+        cmd: list[str],
+        limits: Limits | None = None,
+        extra_env: dict[str, str] | None = None,
+        watchdog: Callable[[], str] | None = None,
+    ) -> RunResult:
+        """Run ``cmd`` in the project copy under ``limits``; never raises for what the command does.
+
+        Args:
+            watchdog: polled every 0.2 s while the command runs; a non-empty answer kills the run (``killed``).
+        """
         assert self.tmp is not None, "use Sandbox as a context manager"
         limits = limits or Limits()
-        prefix = () if limits.network else _unshare_prefix()
+        why_not = bubblewrap_reason()
+        if not why_not:
+            prefix, isolation_kind = _bwrap_prefix(self.tmp, self.work, limits.network), "bubblewrap"
+        else:
+            prefix, isolation_kind = (() if limits.network else _unshare_prefix()), f"fallback ({why_not})"
         t0 = time.perf_counter()
         procs = _ProcessLimit(limits.processes)
         proc = subprocess.Popen(
@@ -291,16 +382,26 @@ class Sandbox:
             errors="replace",
             preexec_fn=_limit(limits, procs),  # runs in the child before exec: limits apply to the tests only
         )
+        timed_out, killed = False, ""
         try:
-            out, err = proc.communicate(timeout=limits.wall_s)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            out, err = proc.communicate()
-            timed_out = True
+            while True:
+                try:
+                    out, err = proc.communicate(timeout=0.2)
+                    break
+                except subprocess.TimeoutExpired:
+                    if time.perf_counter() - t0 > limits.wall_s:
+                        timed_out = True
+                    elif watchdog is not None:
+                        killed = watchdog()
+                    if timed_out or killed:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                        out, err = proc.communicate()
+                        break
         finally:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)  # background children the tests left behind
             procs.close()
-        notes = [] if prefix or limits.network else ["no network namespace here; Python audit hook only"]
-        return RunResult(proc.returncode, out, err, time.perf_counter() - t0, timed_out, notes)
+        notes = [f"isolation: {isolation_kind}"]
+        if why_not and not prefix and not limits.network:
+            notes.append("no network namespace here; Python audit hook only")
+        return RunResult(proc.returncode, out, err, time.perf_counter() - t0, timed_out, notes, killed, isolation_kind)

@@ -43,6 +43,8 @@ class SweepConfig:
     """mutants per project (sampled with a fixed seed above this)."""
     limits: Limits = field(default_factory=Limits)
     """wall, CPU, memory and file-size limits of each suite run."""
+    coverage: str = "authors"
+    """how line and branch coverage are computed (Python lane; :data:`~.runner_python.COVERAGE_DEFINITIONS`)."""
     executor: str = "threads"
     """``threads`` on this machine, or ``ray``: one Ray task per project on the cluster at ``$RAY_ADDRESS`` (a local
     Ray instance with ``workers`` CPUs when unset); project folders must be readable from every node."""
@@ -50,7 +52,7 @@ class SweepConfig:
 
 def run_suite(project: Project, tests: list[TestFile], cfg: SweepConfig, rec: ProjectRecord) -> ProjectRecord:
     if project.language == "python":
-        rec = run_python_suite(project, tests, cfg.limits, cfg.test_timeout_s, rec)
+        rec = run_python_suite(project, tests, cfg.limits, cfg.test_timeout_s, rec, cfg.coverage)
         if cfg.mutation and rec.executable and rec.n_passed:
             from tenfold.projecttest.mutation import mutation_score
 
