@@ -82,3 +82,42 @@ def load_torch(path: Path | str, what: str = "checkpoint") -> Any:
     except Exception as exc:  # zip, pickle, EOF and attribute errors all mean the same thing to the user
         first = f"{type(exc).__name__}: {exc}".strip().splitlines()[0]
         raise UserError(f"corrupt {what} {path}: {first}") from None
+
+
+def read_jsonl_skipping(
+    path: Path | str, required: tuple[str, ...] = (), what: str = "JSON lines file"
+) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The JSON objects of a dataset file, skipping bad lines instead of stopping at the first.
+
+    Args:
+        required: keys every record must have (a record without one is reported and skipped).
+
+    Returns:
+        ``(rows, problems)``: ``(line number, record)`` pairs, and one ``path:line: why`` per skipped line.
+
+    Raises:
+        UserError: the file is not UTF-8 text.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not a UTF-8 {what}") from None
+    rows, problems = [], []
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{path}:{number}: not a JSON record ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            problems.append(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+            continue
+        missing = [k for k in required if k not in row]
+        if missing:
+            problems.append(f"{path}:{number}: missing {', '.join(missing)}")
+            continue
+        rows.append((number, row))
+    return rows, problems
