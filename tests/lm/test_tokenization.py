@@ -64,3 +64,15 @@ def test_build_tokenizer_caches_trained_ones():
     assert first.get_vocab() == second.get_vocab() and len(first) == 512
     with pytest.raises(UserError, match="is trained on a corpus"):
         build_tokenizer("char")
+
+
+def test_word_tokenizer_round_trips_with_character_offsets():
+    from tenfold.lm.tokenization import word_tokenizer
+
+    text = "The capital of Zorbia is Kelmar.\nQ: What is it?\nA: Kelmar\n"
+    tok = word_tokenizer([text])
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    assert tok.decode(enc["input_ids"]) == text
+    pieces = [text[a:b] for a, b in enc["offset_mapping"]]
+    assert "Kelmar" in pieces and " " in pieces and "\n" in pieces and "".join(pieces) == text
+    assert tok("Unseen", add_special_tokens=False)["input_ids"] == [tok.unk_token_id]

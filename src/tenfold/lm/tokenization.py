@@ -90,6 +90,22 @@ def char_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
     return _wrap(backend, unk=UNK)
 
 
+def word_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
+    """A word tokenizer over ``texts``: each word, punctuation mark, space and newline is one token (so decoding
+    restores the text exactly and offsets stay character-exact); EOS = 0, ``<unk>`` = 1. For synthetic worlds whose
+    facts should be single tokens."""
+    import re
+
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+
+    pieces = sorted({m.group(0) for t in texts for m in re.finditer(r"\w+|[^\w]", t)})
+    vocab = {tok: i for i, tok in enumerate([EOS, UNK, *pieces])}
+    backend = Tokenizer(models.WordLevel(vocab, unk_token=UNK))
+    backend.pre_tokenizer = pre_tokenizers.Split(Regex(r"\w+|[^\w]"), behavior="isolated")
+    backend.decoder = decoders.Fuse()
+    return _wrap(backend, unk=UNK)
+
+
 def build_tokenizer(spec: TokenizerSpec | str, corpus: str | None = None) -> PreTrainedTokenizerFast:
     """The tokenizer ``spec`` (trained on ``corpus``'s train split if it is ``bpe`` or ``char``), cached on disk.
 

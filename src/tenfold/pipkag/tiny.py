@@ -39,6 +39,8 @@ class TinyConfig:
     """share of the base model's contexts that contradict a memorised capital (target stays the memorised one)."""
     pretrain_steps: int = 800
     """base-model training steps."""
+    lr: float = 3e-3
+    """base-model peak learning rate."""
     adapt_steps: int = 150
     """adaptation steps (PIP-KAG, SFT, contrastive)."""
     k: int = 2
@@ -49,7 +51,7 @@ class TinyConfig:
     def __post_init__(self) -> None:
         check_fields(
             self,
-            positive=("n_layer", "d_model", "n_memorised", "n_readers", "n_test", "pretrain_steps", "k"),
+            positive=("n_layer", "d_model", "n_memorised", "n_readers", "n_test", "pretrain_steps", "k", "lr"),
             non_negative=("adapt_steps", "seed"),
             fractions=("conflict_share",),
         )
@@ -66,10 +68,11 @@ def _world(cfg: TinyConfig):
 
 
 def tokenizer_for(cfg: TinyConfig) -> Any:
-    from tenfold.lm.tokenization import char_tokenizer
+    from tenfold.lm.tokenization import word_tokenizer
     from tenfold.pipkag.world import all_texts
 
-    return char_tokenizer(all_texts(_world(cfg)))
+    # word tokens: a capital is one token, so memorising a fact is learning one association
+    return word_tokenizer(all_texts(_world(cfg)))
 
 
 def _ids(tok: Any, text: str) -> list[int]:
@@ -89,7 +92,7 @@ def train_base(cfg: TinyConfig, workdir: Path) -> tuple[Any, Any]:
 
     world, tok = _world(cfg), tokenizer_for(cfg)
     pairs = pretraining_pairs(world, conflict_share=cfg.conflict_share)
-    blocks = Blocks.from_pairs([_ids(tok, p) for p, _ in pairs], [_ids(tok, a) for _, a in pairs], block_size=160)
+    blocks = Blocks.from_pairs([_ids(tok, p) for p, _ in pairs], [_ids(tok, a) for _, a in pairs], block_size=64)
     model = _build(cfg, len(tok))
     optim = OptimConfig(
         steps=cfg.pretrain_steps,
