@@ -255,8 +255,6 @@ def run_python_suite(
                 break
             killed.append(res.killed)
         rec.run_s = run_s
-        if res.killed:
-            rec.reason = f"{len(killed) + 1} tests ignored their timeout and were killed; the suite was given up"
         rec.notes += res.notes
         rec.tests = _junit(box.work.parent / "junit.xml") + [
             TestOutcome(
@@ -267,8 +265,8 @@ def run_python_suite(
         if killed:
             rec.notes.append(f"hard-killed and deselected: {', '.join(killed)}")
         collected = res.returncode in _COLLECTED and not res.timed_out and not res.killed
-        if res.killed:
-            pass
+        if res.killed:  # still hanging after MAX_HARD_KILLS reruns
+            rec.reason = f"{len(killed) + 1} tests ignored their timeout and were killed; the suite was given up"
         elif res.timed_out:
             rec.reason = f"the suite ran past {limits.wall_s:.0f} s and was stopped"
         elif res.returncode == 5:
