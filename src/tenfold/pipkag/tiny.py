@@ -2,6 +2,9 @@
 prune, adapt, and measure closed-book accuracy and context faithfulness for every method.
 
 Everything is a function of a :class:`TinyConfig`; the base model is trained once and kept in the shared cache.
+The defaults are the first configuration seen to work (2026-12-05, seed 0, 430 s on 2 cores): closed-book accuracy
+100 % on the 60 memorised capitals, 75 % of reader questions answered from their context, and under counterfactual
+contexts ParR 30 / ConR 5 / MR 85.7 on the 20 test entities — a base model that trusts its memory.
 """
 
 from __future__ import annotations
@@ -27,17 +30,17 @@ class TinyConfig:
 
     n_layer: int = 8
     """decoder layers of the tiny Llama."""
-    d_model: int = 96
+    d_model: int = 128
     """residual width (d_ff = 8/3 · d rounded to 32 by the zoo's rule unless set)."""
-    n_memorised: int = 120
+    n_memorised: int = 60
     """entities whose capital the base model memorises."""
-    n_readers: int = 120
+    n_readers: int = 60
     """entities seen only with a context (to learn reading)."""
-    n_test: int = 40
+    n_test: int = 20
     """memorised entities held out from adaptation (the conflict test)."""
     conflict_share: float = 0.3
     """share of the base model's contexts that contradict a memorised capital (target stays the memorised one)."""
-    pretrain_steps: int = 800
+    pretrain_steps: int = 2000
     """base-model training steps."""
     lr: float = 3e-3
     """base-model peak learning rate."""
