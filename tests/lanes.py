@@ -1,8 +1,8 @@
-"""Skipping a test only where an optional external tool is truly absent — and never where CI requires it.
+"""Skipping a test only where an optional external tool or dataset is truly absent — and never where CI requires it.
 
-``.ci/run`` sets ``TENFOLD_REQUIRE`` (comma-separated tool names: ``bwrap,java,javascript``; ``pynguin`` may be
-added); a test marked ``skip_unless(available, "java", ...)`` then runs even when the tool is missing, and fails,
-instead of skipping.
+``.ci/run`` sets ``TENFOLD_REQUIRE`` (comma-separated names: ``bwrap,java,javascript``; ``pynguin`` and the shared
+datasets ``coconflictqa`` and ``projecttest-data`` may be added); a test marked ``skip_unless(available, "java",
+...)`` then runs even when the tool is missing, and fails, instead of skipping.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import pytest
 
 from tenfold.pipkag.data import coconflictqa_dir, load_coconflictqa
 from tenfold.pipkag.metrics import ItemScore, aggregate, normalize_answer, score_item
+from tests.lanes import skip_unless
 
 
 def test_normalisation_is_squads_with_optional_accent_folding():
@@ -31,7 +32,7 @@ def test_item_scores():
     assert aggregate(scores, legacy=True)["ConR"] == pytest.approx(100 * 2 / (4 + 1e-5))
 
 
-@pytest.mark.skipif(coconflictqa_dir() is None, reason="CoConflictQA is not here (set TENFOLD_SHARED_DATA)")
+@skip_unless(coconflictqa_dir() is not None, "coconflictqa", "CoConflictQA is not here (set TENFOLD_SHARED_DATA)")
 def test_exact_figures_on_every_shipped_item():
     items = load_coconflictqa()
     assert len(items) == 6714

@@ -21,8 +21,10 @@ from tenfold.projecttest.sweep import SweepConfig, run_sweep
 from tests.lanes import skip_unless
 
 DATASET = official_dataset()
-pytestmark = pytest.mark.skipif(
-    DATASET is None, reason="the official ProjectTest data is not here (set TENFOLD_SHARED_DATA to its parent folder)"
+pytestmark = skip_unless(
+    DATASET is not None,
+    "projecttest-data",
+    "the official ProjectTest data is not here (set TENFOLD_SHARED_DATA to its parent folder)",
 )
 COUNTS = {"python": 20, "javascript": 20, "java": 19}  # the repository never had a 20th Java project
 
