@@ -8,7 +8,7 @@ the report and the conformance tests find everything else from there.
 
 from __future__ import annotations
 
-from tenfold import aac, flowreason, latim, lm, projecttest, zweistein
+from tenfold import aac, flowreason, latim, lm, pipkag, projecttest, zweistein
 from tenfold.common.errors import UserError
 from tenfold.common.registry import Paper, SystemSpec
 
@@ -38,24 +38,6 @@ PII = _planned(
     ),
     "2502.15680",
 )
-PIPKAG = _planned(
-    "pipkag",
-    "knowledge-conflict layer scoring, FFN pruning, adaptation, CoConflictQA scoring",
-    "PIP-KAG: Mitigating Knowledge Conflicts in Knowledge-Augmented Generation via Parametric Pruning",
-    (
-        "Pengcheng Huang",
-        "Zhenghao Liu",
-        "Yukun Yan",
-        "Xiaoyuan Yi",
-        "Hao Chen",
-        "Zhiyuan Liu",
-        "Maosong Sun",
-        "Tong Xiao",
-        "Ge Yu",
-        "Chenyan Xiong",
-    ),
-    "2502.15543",
-)
 PPMARL = _planned(
     "ppmarl",
     "privacy-preserving multi-agent RL: split learning + CKKS + DP",
@@ -81,7 +63,7 @@ SYSTEMS: tuple[SystemSpec, ...] = (
     COLLAPSE,
     aac.SYSTEM,
     PII,
-    PIPKAG,
+    pipkag.SYSTEM,
     zweistein.SYSTEM,
     flowreason.SYSTEM,
     PPMARL,

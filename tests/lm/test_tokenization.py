@@ -76,3 +76,17 @@ def test_word_tokenizer_round_trips_with_character_offsets():
     pieces = [text[a:b] for a, b in enc["offset_mapping"]]
     assert "Kelmar" in pieces and " " in pieces and "\n" in pieces and "".join(pieces) == text
     assert tok("Unseen", add_special_tokens=False)["input_ids"] == [tok.unk_token_id]
+
+
+def test_word_tokenizer_without_space_tokens():
+    from tenfold.lm.tokenization import word_tokenizer
+
+    text = "The capital of Zorbia is Kelmar.\nA: Kelmar\n"
+    tok = word_tokenizer([text], spaces=False)
+    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
+    pieces = [text[a:b] for a, b in enc["offset_mapping"]]
+    assert " " not in pieces and pieces.count("Kelmar") == 2 and pieces.count("\n") == 2
+    assert (
+        len(enc["input_ids"]) == len(word_tokenizer([text])(text, add_special_tokens=False)["input_ids"]) - 6
+    )  # its six spaces
+    assert tok.decode(tok("Kelmar", add_special_tokens=False)["input_ids"]) == "Kelmar"

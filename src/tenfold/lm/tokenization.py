@@ -90,19 +90,29 @@ def char_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
     return _wrap(backend, unk=UNK)
 
 
-def word_tokenizer(texts: list[str]) -> PreTrainedTokenizerFast:
-    """A word tokenizer over ``texts``: each word, punctuation mark, space and newline is one token (so decoding
-    restores the text exactly and offsets stay character-exact); EOS = 0, ``<unk>`` = 1. For synthetic worlds whose
-    facts should be single tokens."""
+def word_tokenizer(texts: list[str], spaces: bool = True) -> PreTrainedTokenizerFast:
+    """A word tokenizer over ``texts``: each word, punctuation mark and newline is one token; EOS = 0, ``<unk>`` = 1.
+    For synthetic worlds whose facts should be single tokens.
+
+    Args:
+        spaces: each space is a token too, so decoding restores the text exactly. False drops them: sequences about
+            40 % shorter (faster training, shorter attention distances), offsets still character-exact, and decoding
+            joins words with single spaces (exact for one-word answers).
+    """
     import re
 
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 
-    pieces = sorted({m.group(0) for t in texts for m in re.finditer(r"\w+|[^\w]", t)})
+    words = pre_tokenizers.Split(Regex(r"\w+|[^\w]"), behavior="isolated")
+    pieces = sorted({m.group(0) for t in texts for m in re.finditer(r"\w+|[^\w]", t)} - (set() if spaces else {" "}))
     vocab = {tok: i for i, tok in enumerate([EOS, UNK, *pieces])}
     backend = Tokenizer(models.WordLevel(vocab, unk_token=UNK))
-    backend.pre_tokenizer = pre_tokenizers.Split(Regex(r"\w+|[^\w]"), behavior="isolated")
-    backend.decoder = decoders.Fuse()
+    if spaces:
+        backend.pre_tokenizer = words
+        backend.decoder = decoders.Fuse()
+    else:
+        backend.pre_tokenizer = pre_tokenizers.Sequence([pre_tokenizers.Split(Regex(" +"), "removed"), words])
+        backend.decoder = decoders.WordPiece(prefix="\u0000", cleanup=True)
     return _wrap(backend, unk=UNK)
 
 

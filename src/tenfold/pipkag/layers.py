@@ -41,9 +41,10 @@ class FFNSite:
     """attribute of ``layer`` holding the FFN."""
     norm_name: str
     """attribute of ``layer`` holding the norm before the FFN."""
-    activation: nn.Module
-    """the module whose output is ``a^l`` (hooked for the scores)."""
+    activation: nn.Module | None
+    """the module whose output is ``a^l`` (hooked for the scores); None where the FFN has been pruned."""
     d_ff: int
+    """0 where the FFN has been pruned."""
 
 
 _FFN_LAYOUTS = (
@@ -72,6 +73,11 @@ def ffn_sites(model: Any) -> list[FFNSite]:
     for layer in _layers(model):
         for mlp_name, norm_name, act_name, proj in _FFN_LAYOUTS:
             mlp = getattr(layer, mlp_name, None)
+            if isinstance(mlp, NoFFN):  # already pruned: nothing to score or remove
+                sites.append(FFNSite(layer, mlp_name, norm_name, None, 0))
+                break
+            if isinstance(mlp, ScaledFFN):
+                mlp = mlp.ffn
             if mlp is not None and hasattr(mlp, act_name) and hasattr(mlp, proj) and hasattr(layer, norm_name):
                 weight = getattr(mlp, proj).weight
                 d_ff = weight.shape[0] if proj == "gate_proj" else weight.shape[1]
@@ -101,15 +107,18 @@ def activated_fraction(model: Any, ids: torch.Tensor, answer_mask: torch.Tensor)
     def hook(_module, _inputs, output):
         sums.append((output[0].float() * mask).sum(0))  # [d_ff]
 
-    handles = [s.activation.register_forward_hook(hook) for s in sites]
+    live = [s for s in sites if s.activation is not None]
+    handles = [s.activation.register_forward_hook(hook) for s in live]  # type: ignore[union-attr]
     try:
         model(input_ids=ids[None])
     finally:
         for h in handles:
             h.remove()
-    if len(sums) != len(sites):
-        raise UserError(f"expected one activation per layer, got {len(sums)} for {len(sites)} layers")
-    return torch.stack([(s > 0).float().mean() for s in sums])
+    if len(sums) != len(live):
+        raise UserError(f"expected one activation per layer, got {len(sums)} for {len(live)} layers")
+    fractions = iter([(s > 0).float().mean() for s in sums])
+    # a pruned layer has no neurons: its R is 0 with and without context
+    return torch.stack([next(fractions) if s.activation is not None else torch.tensor(0.0) for s in sites])
 
 
 def answer_tokens(tokenizer: Any, prompt: str, answer: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -188,6 +197,8 @@ def prune_layers(model: Any, layers: Sequence[int], lam: float = 0.0) -> int:
     removed = 0
     for i in sorted(set(layers)):
         site = sites[i]
+        if site.activation is None:  # pruned before
+            continue
         mlp = getattr(site.layer, site.mlp_name)
         if lam == 0.0:
             norm = getattr(site.layer, site.norm_name)

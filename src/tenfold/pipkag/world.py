@@ -4,7 +4,8 @@ knowledge-conflict test on it — parametric knowledge known exactly, because we
 * ``memorised``  entities whose capital the base model learns closed-book; a share of their training contexts
   *contradict* the capital while the target stays the memorised one (``conflict_share``), so the base model learns to
   trust its memory over a context, as the paper's backbones do;
-* ``readers``    other entities seen only with a context that states their capital (the model learns to read);
+* ``readers``    other entities seen only with a context, naming a different random city each time, which is the
+  target: the answer can only be read, so the model learns to copy from a context;
 * the test       memorised entities held out from adaptation, each with a counterfactual context naming another
   city: answering the context's city is ConR, the memorised one ParR (scored by :mod:`.metrics`).
 
@@ -70,24 +71,45 @@ def make_world(n_memorised: int = 120, n_readers: int = 120, n_test: int = 40, s
     return World(capitals, memorised, readers, memorised[n_test:], memorised[:n_test], seed)
 
 
-def pretraining_pairs(world: World, closed_book_repeats: int = 4, conflict_share: float = 0.3) -> list[tuple[str, str]]:
-    """``(prompt, answer)`` texts the base model is trained on (the answer ends with a newline)."""
+@dataclass(frozen=True)
+class PretrainText:
+    """One text of the base model's training: ``prompt + answer``."""
+
+    prompt: str
+    answer: str
+    """the target (ends with a newline); always the true capital."""
+    honest: bool
+    """no contradicting context: the loss covers the whole text (the template, the statements), not the answer
+    alone, so the base model learns the format and the facts in far fewer steps; a contradicting context is never a
+    target (the model would learn the false capital from it)."""
+
+
+def pretraining_texts(
+    world: World, closed_book_repeats: int = 4, statements: int = 2, conflict_share: float = 0.3
+) -> list[PretrainText]:
+    """What the base model is trained on, shuffled: per memorised entity ``closed_book_repeats`` closed-book
+    questions, ``statements`` plain statements ("The capital of X is Y.") and two questions with a context (agreeing,
+    or with probability ``conflict_share`` naming another city while the target stays the capital); per reader,
+    three questions whose context names a random city, the target."""
     rng = random.Random(world.seed + 1)
-    pairs = []
+    texts = []
     for e in world.memorised:
         capital = world.capitals[e]
-        pairs += [(closed_book_prompt(world.question(e)), capital + "\n")] * closed_book_repeats
-        # with a context: agreeing, or contradicting while the memorised answer stays the target
+        texts += [PretrainText(closed_book_prompt(world.question(e)), capital + "\n", True)] * closed_book_repeats
+        texts += [PretrainText(f"The capital of {e} is", f" {capital}.\n", True)] * statements
         for _ in range(2):
             city = world.other_city(e, rng) if rng.random() < conflict_share else capital
-            pairs.append((rag_prompt(world.context(e, city, rng), world.question(e)), capital + "\n"))
+            prompt = rag_prompt(world.context(e, city, rng), world.question(e))
+            texts.append(PretrainText(prompt, capital + "\n", city == capital))
+    cities = sorted(world.capitals.values())
     for e in world.readers:
         for _ in range(3):
-            pairs.append(
-                (rag_prompt(world.context(e, world.capitals[e], rng), world.question(e)), world.capitals[e] + "\n")
-            )
-    rng.shuffle(pairs)
-    return pairs
+            # a different city each time: the answer can only be read, never memorised, so the model learns to copy
+            city = rng.choice(cities)
+            prompt = rag_prompt(world.context(e, city, rng), world.question(e))
+            texts.append(PretrainText(prompt, city + "\n", True))
+    rng.shuffle(texts)
+    return texts
 
 
 def conflict_items(world: World, entities: tuple[str, ...], seed: int) -> list[ConflictItem]:
@@ -104,6 +126,6 @@ def conflict_items(world: World, entities: tuple[str, ...], seed: int) -> list[C
 def all_texts(world: World) -> list[str]:
     """Every string the tokenizer must cover."""
     rng = random.Random(0)
-    texts = [p + a for p, a in pretraining_pairs(world)]
+    texts = [t.prompt + t.answer for t in pretraining_texts(world)]
     texts += [rag_prompt(world.context(e, c, rng), world.question(e)) + c for e, c in world.capitals.items()]
     return texts
