@@ -38,6 +38,17 @@ def test_score_prune_adapt_eval_ask(cli, tmp_path):
 
 
 @pytest.mark.smoke
+def test_build_conflicts(cli, tmp_path):
+    out = tmp_path / "c.jsonl"
+    proc = cli("pipkag", "build-conflicts", *TINY, "--data", "tiny", "--samples", "3", "--out", out, check=True)
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert f"kept {len(rows)} of" in proc.stdout
+    for row in rows:  # the filter's two conditions, checked on what it wrote
+        assert row["parametric_answer"] not in row["answers"] and row["answers"][0] in row["context"]
+        assert 1 <= row["majority_res_freq"] <= 3
+
+
+@pytest.mark.smoke
 def test_methods_table(cli, tmp_path):
     out = tmp_path / "m"
     proc = cli("pipkag", "methods", "--setting", "tiny-test", "--methods", "base,pip-kag", "--out-dir", out, check=True)

@@ -19,6 +19,7 @@ from tenfold.common.cli import (
     fraction,
     non_negative_int,
     output_dir,
+    output_file,
     positive_float,
     positive_int,
 )
@@ -118,8 +119,30 @@ def register(sub) -> None:
     p.add_argument("--cad", action="store_true", help="context-aware decoding instead of greedy")
     p.add_argument("--alpha", type=positive_float, default=0.5, help="CAD's α (default 0.5)")
     p.add_argument("--legacy", action="store_true", help="the official scorer: last gold only, n + 1e-5")
+    p.add_argument("--fold-accents", action="store_true", help="compare answers with accents removed (é = e)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="sample seed (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = add_command(
+        inner,
+        "build-conflicts",
+        _build_conflicts,
+        "CoConflictQA's construction for any model: keep questions whose closed-book majority answer (of N samples) "
+        "is wrong while the context holds the gold",
+        example="tenfold pipkag build-conflicts --model tiny-test --data tiny --out runs/conflicts.jsonl",
+    )
+    _model_args(p)
+    p.add_argument(
+        "--data",
+        choices=("coconflictqa", "countries", "tiny"),
+        default="countries",
+        help="candidate questions: CoConflictQA's, country capitals with true contexts, or the tiny world's",
+    )
+    p.add_argument("--path", type=existing_path, default=None, help="CoConflictQA folder or file (default: shared)")
+    p.add_argument("--n", type=positive_int, default=100, help="candidate questions (default 100)")
+    p.add_argument("--samples", type=positive_int, default=5, help="closed-book samples per question (default 5)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="sampling seed (default 0)")
+    p.add_argument("--out", type=output_file, required=True, help="JSONL file for the kept items")
 
     p = add_command(
         inner,
@@ -327,7 +350,10 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         predictions = greedy_answers(model, setting, [setting.with_context(i.context, i.question) for i in items])
     scores = aggregate(
-        [score_item(p, i.answers, i.parametric_answer, args.legacy) for p, i in zip(predictions, items, strict=True)],
+        [
+            score_item(p, i.answers, i.parametric_answer, args.legacy, args.fold_accents)
+            for p, i in zip(predictions, items, strict=True)
+        ],
         args.legacy,
     )
     if args.json:
@@ -337,6 +363,39 @@ def _eval(args: argparse.Namespace) -> int:
             ["n", "ConR", "ParR", "MR", "EM"],
             [[scores["n"]] + [f"{scores[k]:.2f}" for k in ("ConR", "ParR", "MR", "EM")]],
         )
+    return 0
+
+
+def _build_conflicts(args: argparse.Namespace) -> int:
+    from dataclasses import asdict, replace
+
+    from tenfold.pipkag.counterfactual import build_conflict_set, sampled_answers
+
+    model, tok, kind = load(args.model)
+    setting = setting_for(model, tok, kind, seed=args.seed)
+    if args.data == "countries":
+        from tenfold.pipkag.counterfactual import counterfactual_items
+
+        # true contexts: the country's real capital is the gold the context holds
+        candidates = [
+            replace(i, answers=(i.parametric_answer,), context=i.context.replace(i.answers[0], i.parametric_answer))
+            for i in counterfactual_items(args.n, args.seed)
+        ]
+    elif args.data == "tiny":
+        if not kind.startswith("tiny"):
+            raise UserError("--data tiny needs the tiny model (--model tiny or one derived from it)")
+        candidates = setting.conflict[: args.n]
+    else:
+        candidates = _eval_items(argparse.Namespace(**vars(args) | {"data": "coconflictqa"}), setting)
+    answer = sampled_answers(model, tok, max_new_tokens=setting.max_new_tokens, seed=args.seed)
+    kept = build_conflict_set(answer, candidates, args.samples, prompt=setting.without_context)
+    with args.out.open("w") as f:
+        for item, count in kept:
+            row = {
+                k: v for k, v in asdict(item).items() if k in ("question", "answers", "context", "parametric_answer")
+            }
+            f.write(json.dumps(row | {"answers": list(item.answers), "majority_res_freq": count}) + "\n")
+    print(f"kept {len(kept)} of {len(candidates)} questions (closed-book majority wrong, gold in context): {args.out}")
     return 0
 
 

@@ -3,6 +3,7 @@ setting (ΔR, the pair table, pruning's effect on memory, the method table) and,
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,8 @@ def _tiny(ctx: Context) -> dict[str, Any]:
     cfg: ReproConfig = ctx.config
     with torch_threads(THREADS):
         seed_everything(ctx.seed)
-        setting = tiny_setting(cfg.tiny)
+        # the run's seed is the world's, the initialisation's and the batches' (tiny.seed is for the CLI)
+        setting = tiny_setting(replace(cfg.tiny, seed=ctx.seed))
         names = tuple(m.name for m in METHODS + CONTROLS)
         result = run_setting(setting, cfg.k, names, ctx.run.path / "adapt", cfg.granularity, cfg.pair_table)
     ctx.run.write_json("tiny.json", result)
