@@ -111,3 +111,10 @@ def quick_reproduction(tmp_path_factory: pytest.TempPathFactory):
         return done[system]
 
     return get
+
+
+def report_row(report: str, system: str) -> str:
+    """The line of ``system`` in a report's summary table (``| system | paper | verdicts |``)."""
+    rows = [line for line in report.splitlines() if line.startswith(f"| {system} |")]
+    assert rows, f"{system} is not in the report's summary"
+    return rows[0]

@@ -20,11 +20,11 @@ def test_score_prune_adapt_eval_ask(cli, tmp_path):
     assert len(scores["delta"]) == 4 and len(scores["top"]) == scores["auto_k"]
 
     pruned = tmp_path / "pruned"
-    proc = cli("pipkag", "prune", *TINY, "--layers", "1", "--out", pruned, check=True)
+    proc = cli("pipkag", "prune", *TINY, "--layers", "1", "--out-dir", pruned, check=True)
     assert "pruned layers [1]" in proc.stdout and (pruned / "pipkag.json").exists()
 
     adapted = tmp_path / "adapted"
-    cli("pipkag", "adapt", "--model", str(pruned), "--steps", "2", "--out", adapted, check=True)
+    cli("pipkag", "adapt", "--model", str(pruned), "--steps", "2", "--out-dir", adapted, check=True)
     assert json.loads((adapted / "pipkag.json").read_text())["pruned_layers"] == [1]
 
     result = json.loads(cli("pipkag", "eval", "--model", str(adapted), "--data", "tiny", "--json", check=True).stdout)
@@ -59,8 +59,12 @@ def test_methods_table(cli, tmp_path):
 
 @pytest.mark.smoke
 def test_bad_input(cli, tmp_path):
-    assert_one_line_error(cli("pipkag", "prune", *TINY, "--top-k", "9", "--out", tmp_path / "p"), "below the model's 4")
-    assert_one_line_error(cli("pipkag", "prune", *TINY, "--layers", "7", "--out", tmp_path / "p"), "layer 7 does not")
+    assert_one_line_error(
+        cli("pipkag", "prune", *TINY, "--top-k", "9", "--out-dir", tmp_path / "p"), "below the model's 4"
+    )
+    assert_one_line_error(
+        cli("pipkag", "prune", *TINY, "--layers", "7", "--out-dir", tmp_path / "p"), "layer 7 does not"
+    )
     assert_one_line_error(cli("pipkag", "methods", "--methods", "base,magic"), "unknown method 'magic'")
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "q"}\n')

@@ -114,7 +114,8 @@ def test_cli_subprocess(cli, tmp_path):
 @pytest.mark.smoke
 def test_reproduce_test_preset(test_reproductions):
     from tenfold.common.reproduce import load_reproduction
+    from tests.conftest import report_row
 
     rep = load_reproduction(test_reproductions, "projecttest")
     assert all(rep.result(k).holds is True for k in ("metrics", "cascade", "manual_fix", "isolation"))
-    assert "(in progress)" not in (test_reproductions / "report.md").read_text()
+    assert "(in progress)" not in report_row((test_reproductions / "report.md").read_text(), "projecttest")

@@ -71,7 +71,7 @@ def register(sub) -> None:
         "prune",
         _prune,
         "remove the FFNs (and their norms) of chosen layers and save the model",
-        example="tenfold pipkag prune --model tiny-test --top-k 1 --out runs/tiny-pruned",
+        example="tenfold pipkag prune --model tiny-test --top-k 1 --out-dir runs/tiny-pruned",
     )
     _model_args(p)
     how = p.add_mutually_exclusive_group(required=True)
@@ -80,14 +80,14 @@ def register(sub) -> None:
     how.add_argument("--auto", action="store_true", help="k from the widest gap of the ΔR curve")
     p.add_argument("--lam", type=fraction, default=0.0, help="ParamMute's dial: 0 removes (default), 1 keeps")
     p.add_argument("--probe", type=positive_int, default=40, help="probe facts for ΔR (default 40)")
-    p.add_argument("--out", type=output_dir, required=True, help="directory for the pruned checkpoint")
+    p.add_argument("--out-dir", type=output_dir, required=True, help="directory for the pruned checkpoint")
 
     p = add_command(
         inner,
         "adapt",
         _adapt,
         "train a LoRA module with PIP-KAG's loss (or SFT) on counterfactual contexts, merge it, save the model",
-        example="tenfold pipkag adapt --model tiny-test --steps 4 --out runs/tiny-adapted",
+        example="tenfold pipkag adapt --model tiny-test --steps 4 --out-dir runs/tiny-adapted",
     )
     _model_args(p)
     p.add_argument("--loss", choices=("pip", "sft"), default="pip", help="pip (the paper's) or sft (L_ctx only)")
@@ -98,7 +98,7 @@ def register(sub) -> None:
         help="hinge per example (the paper) or on batch means with margin × B (the official code)",
     )
     p.add_argument("--steps", type=positive_int, default=None, help="optimizer steps (default: the setting's)")
-    p.add_argument("--out", type=output_dir, required=True, help="directory for the adapted checkpoint")
+    p.add_argument("--out-dir", type=output_dir, required=True, help="directory for the adapted checkpoint")
 
     p = add_command(
         inner,
@@ -291,10 +291,10 @@ def _prune(args: argparse.Namespace) -> int:
         layers = scores.top(k)
     before = parameters(model)
     removed = prune_layers(model, layers, lam=args.lam)
-    save_checkpoint(model, tok, kind, args.out)
+    save_checkpoint(model, tok, kind, args.out_dir)
     print(
         f"pruned layers {layers} (λ = {args.lam}): {removed:,} parameters removed of {before:,} "
-        f"({100 * removed / before:.2f} %); saved to {args.out}"
+        f"({100 * removed / before:.2f} %); saved to {args.out_dir}"
     )
     return 0
 
@@ -311,10 +311,16 @@ def _adapt(args: argparse.Namespace) -> int:
         setting.adapt_optim = replace(
             setting.adapt_optim, steps=args.steps, eval_every=args.steps, ckpt_every=args.steps
         )
-    adapted = adapt(model, setting, args.loss, args.out / "train", args.granularity)
-    save_checkpoint(adapted, tok, kind, args.out)
-    print(f"adapted with {args.loss} ({setting.adapt_optim.steps} steps, LoRA merged); saved to {args.out}")
+    adapted = adapt(model, setting, args.loss, args.out_dir / "train", args.granularity)
+    save_checkpoint(adapted, tok, kind, args.out_dir)
+    print(f"adapted with {args.loss} ({setting.adapt_optim.steps} steps, LoRA merged); saved to {args.out_dir}")
     return 0
+
+
+def _check_path(args: argparse.Namespace) -> None:
+    """A --path that would be ignored is an error (before any model is loaded)."""
+    if args.path is not None and args.data != "coconflictqa":
+        raise UserError(f"--path {args.path} is read only with --data coconflictqa")
 
 
 def _eval_items(args: argparse.Namespace, setting: Any) -> list[Any]:
@@ -339,6 +345,7 @@ def _eval(args: argparse.Namespace) -> int:
     from tenfold.pipkag.metrics import aggregate, score_item
     from tenfold.pipkag.pipeline import cad_answers, greedy_answers
 
+    _check_path(args)
     model, tok, kind = load(args.model)
     if args.data == "tiny" and not kind.startswith("tiny"):
         raise UserError("--data tiny needs the tiny model (--model tiny or one derived from it)")
@@ -371,6 +378,7 @@ def _build_conflicts(args: argparse.Namespace) -> int:
 
     from tenfold.pipkag.counterfactual import build_conflict_set, sampled_answers
 
+    _check_path(args)
     model, tok, kind = load(args.model)
     setting = setting_for(model, tok, kind, seed=args.seed)
     if args.data == "countries":
