@@ -96,6 +96,8 @@ def test_every_method_runs_on_the_test_setting(tmp_path):
         assert rows["base"]["parameters"] - row["parameters"] == (cfg.k * per_layer if pruned else 0)
         assert 0 <= row["ConR"] + row["ParR"] <= 100 and len(row["predictions"]) == len(setting.conflict)
     assert rows["pip-kag"]["pruned"] == result["top"] == rows["prune-only"]["pruned"]
+    # a finished adaptation keeps its training log and drops the checkpoints it needed only to resume
+    assert (tmp_path / "pip-kag" / "metrics.jsonl").exists() and not (tmp_path / "pip-kag" / "checkpoints").exists()
     assert result["pairs"] == math.comb(cfg.tiny.n_layer, cfg.k) and 1 <= result["rank"] <= result["pairs"]
     # the base model answers every fact in its retention set: that is how the set is chosen
     assert rows["base"]["closed_book"] == 100.0 or not setting.known

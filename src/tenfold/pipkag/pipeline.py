@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -210,7 +211,11 @@ def adapt(model: Any, setting: Setting, loss: str, workdir: Path, granularity: s
     ]
     peft_model = add_lora(model, setting.lora, seed=setting.adapt_optim.seed)
     ContrastiveTrainer(peft_model, examples, setting.adapt_optim, workdir, method=loss, granularity=granularity).train()
-    return merge(peft_model).eval()
+    merged = merge(peft_model).eval()
+    # the checkpoints exist to resume an interrupted training; once it has finished they only weigh (550 MB for
+    # SmolLM2): the training log stays
+    shutil.rmtree(workdir / "checkpoints", ignore_errors=True)
+    return merged
 
 
 def build_method(
