@@ -48,18 +48,9 @@ def test_the_dial_interpolates_between_original_and_pruned():
 
 
 def test_llama3_8b_config_with_six_layers_pruned_loses_13_16_percent():
-    from transformers import LlamaConfig
+    from tenfold.pipkag.layers import llama3_8b_config
 
-    config = LlamaConfig(
-        vocab_size=128256,
-        hidden_size=4096,
-        intermediate_size=14336,
-        num_hidden_layers=32,
-        num_attention_heads=32,
-        num_key_value_heads=8,
-        tie_word_embeddings=False,
-    )
-    assert removed_fraction(config, 6) * 100 == pytest.approx(13.16, abs=0.05)
+    assert removed_fraction(llama3_8b_config(), 6) * 100 == pytest.approx(13.16, abs=0.05)
 
 
 def test_the_score_of_a_hand_set_layer_equals_a_brute_force_count():

@@ -214,6 +214,21 @@ def prune_layers(model: Any, layers: Sequence[int], lam: float = 0.0) -> int:
     return removed
 
 
+def llama3_8b_config() -> Any:
+    """The LLaMA3-8B(-Instruct) architecture the paper prunes (no weights): 32 layers, d = 4096, d_ff = 14336."""
+    from transformers import LlamaConfig
+
+    return LlamaConfig(
+        vocab_size=128256,
+        hidden_size=4096,
+        intermediate_size=14336,
+        num_hidden_layers=32,
+        num_attention_heads=32,
+        num_key_value_heads=8,
+        tie_word_embeddings=False,
+    )
+
+
 def removed_fraction(config: Any, k: int) -> float:
     """Share of a Llama-style model's parameters that pruning k FFNs (with their norms) removes, from the config
     alone (the model is built on the meta device: no weights, no memory)."""

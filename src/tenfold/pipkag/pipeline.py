@@ -19,7 +19,6 @@ Measures per method (:func:`evaluate`):
 
 from __future__ import annotations
 
-import copy
 import math
 import random
 import shutil
@@ -323,8 +322,3 @@ def evaluate(model: Any, setting: Setting, m: Method) -> dict[str, Any]:
 
 def parameters(model: Any) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def copy_model(model: Any) -> Any:
-    """A deep copy (pruning and adaptation work in place)."""
-    return copy.deepcopy(model)

@@ -25,7 +25,7 @@ def pruning_identities() -> dict[str, float]:
     """The pruned layer against the formula, the λ dial's ends, and the LLaMA3-8B parameter share."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from tenfold.pipkag.layers import ScaledFFN, ffn_sites, prune_layers, removed_fraction
+    from tenfold.pipkag.layers import ScaledFFN, ffn_sites, llama3_8b_config, prune_layers, removed_fraction
 
     shape = {"hidden_size": 32, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4}
     cfg = LlamaConfig(vocab_size=64, num_key_value_heads=4, max_position_embeddings=32, **shape)
@@ -52,20 +52,11 @@ def pruning_identities() -> dict[str, float]:
         rotary = original.model.rotary_emb(h_in, torch.arange(12)[None])
         attn = layer.self_attn(layer.input_layernorm(h_in), position_embeddings=rotary, attention_mask=None)[0]
         formula = original.model.norm(h_in + attn)
-    llama3 = LlamaConfig(
-        vocab_size=128256,
-        hidden_size=4096,
-        intermediate_size=14336,
-        num_hidden_layers=32,
-        num_attention_heads=32,
-        num_key_value_heads=8,
-        tie_word_embeddings=False,
-    )
     return {
         "pruned_vs_formula": float((hidden(pruned)[-1] - formula).abs().max()),
         "lambda0_vs_pruned": float((hidden(soft_zero)[-1] - hidden(pruned)[-1]).abs().max()),
         "lambda1_vs_original": float((hidden(one)[-1] - hidden(original)[-1]).abs().max()),
-        "llama3_8b_share": round(100 * removed_fraction(llama3, 6), 2),
+        "llama3_8b_share": round(100 * removed_fraction(llama3_8b_config(), 6), 2),
     }
 
 
