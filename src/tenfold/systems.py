@@ -8,7 +8,7 @@ the report and the conformance tests find everything else from there.
 
 from __future__ import annotations
 
-from tenfold import aac, flowreason, latim, lm, pipkag, projecttest, zweistein
+from tenfold import aac, collapse, flowreason, latim, lm, pipkag, projecttest, zweistein
 from tenfold.common.errors import UserError
 from tenfold.common.registry import Paper, SystemSpec
 
@@ -17,13 +17,6 @@ def _planned(name: str, summary: str, title: str, authors: tuple[str, ...], arxi
     return SystemSpec(name=name, paper=Paper(title, authors, arxiv), summary=summary, status="planned")
 
 
-COLLAPSE = _planned(
-    "collapse",
-    "recursive-training simulator + detector-weighted resampling",
-    "Machine-generated text detection prevents language model collapse",
-    ("George Drayson", "Vasileios Lampos"),
-    "2502.15654",
-)
 PII = _planned(
     "pii",
     "PII planting, training pipelines, memorisation/extraction audits",
@@ -60,7 +53,7 @@ CORE: tuple[SystemSpec, ...] = (lm.SYSTEM,)
 SYSTEMS: tuple[SystemSpec, ...] = (
     latim.SYSTEM,
     projecttest.SYSTEM,
-    COLLAPSE,
+    collapse.SYSTEM,
     aac.SYSTEM,
     PII,
     pipkag.SYSTEM,
