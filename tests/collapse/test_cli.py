@@ -69,5 +69,5 @@ def test_bad_input_is_one_line(cli, tmp_path):
     )
     empty = tmp_path / "empty.txt"
     empty.write_text("\n")
-    assert_one_line_error(cli("collapse", "detect", str(empty), "--preset", "test"), "no non-empty lines")
+    assert_one_line_error(cli("collapse", "detect", str(empty), "--preset", "test"), "no text")
     assert_one_line_error(cli("collapse", "report", str(tmp_path)), "generations.json")

@@ -8,14 +8,23 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from tenfold.common.cli import add_command, add_group, add_run_args, existing_file, existing_path, output_file
+from tenfold.common.cli import (
+    add_command,
+    add_group,
+    add_run_args,
+    existing_file,
+    existing_path,
+    non_negative_float,
+    non_negative_int,
+    output_file,
+)
 from tenfold.common.errors import UserError
 
 
 def register(sub) -> None:
     from tenfold.collapse.decoding import STRATEGIES
     from tenfold.collapse.detectors import DETECTORS
-    from tenfold.collapse.pipeline import REGIMES
+    from tenfold.collapse.pool import REGIMES
     from tenfold.collapse.resample import SELECTIONS
 
     inner = add_group(
@@ -36,12 +45,14 @@ def register(sub) -> None:
     p.add_argument("--regime", choices=REGIMES, default=None, help="replace, mix or accumulate (default: preset's)")
     p.add_argument(
         "--human-fraction",
-        type=float,
+        type=non_negative_float,
         default=None,
         help="human blocks in the pool as a fraction of N (default: preset's)",
     )
     p.add_argument("--detector", choices=DETECTORS, default=None, help="detector (default: preset's)")
-    p.add_argument("--generations", type=int, default=None, help="generations after generation 0 (default: preset's)")
+    p.add_argument(
+        "--generations", type=non_negative_int, default=None, help="generations after generation 0 (default: preset's)"
+    )
     p.add_argument("--model", default=None, help="ngram, a zoo name, smollm2 or a checkpoint directory")
     add_run_args(p)
 
@@ -59,7 +70,9 @@ def register(sub) -> None:
     p.add_argument("--selection", choices=SELECTIONS, default=None, help="pool selection (default: preset's)")
     p.add_argument("--regime", choices=REGIMES, default=None, help="replace, mix or accumulate (default: preset's)")
     p.add_argument("--detector", choices=DETECTORS, default=None, help="detector (default: preset's)")
-    p.add_argument("--generations", type=int, default=None, help="generations after generation 0 (default: preset's)")
+    p.add_argument(
+        "--generations", type=non_negative_int, default=None, help="generations after generation 0 (default: preset's)"
+    )
     add_run_args(p)
 
     p = add_command(
@@ -203,7 +216,9 @@ def _detect(args: argparse.Namespace) -> int:
     cfg = _config(args)
     if args.show_config:
         return 0
-    lines = [line for line in Path(args.file).read_text(errors="replace").splitlines() if line.strip()]
+    from tenfold.common.readers import read_text_lines
+
+    lines = [line for line in read_text_lines(args.file, "text file") if line.strip()]
     if not lines:
         raise UserError(f"{args.file} has no non-empty lines")
     run = CollapseRun(replace(cfg, detector=args.detector, generations=0))

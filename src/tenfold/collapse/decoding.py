@@ -10,31 +10,33 @@ and ``greedy`` is what the official beam runs produced.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import Any
 
 from tenfold.common.errors import UserError
-from tenfold.lm.generation import DecodingConfig
 
-STRATEGIES: dict[str, DecodingConfig] = {
-    "greedy": DecodingConfig(do_sample=False),
-    "beam": DecodingConfig(do_sample=False, num_beams=5),
-    "sampling": DecodingConfig(do_sample=True, temperature=1.0),
-    "temperature": DecodingConfig(do_sample=True, temperature=0.9),
-    "top_k": DecodingConfig(do_sample=True, top_k=50),
-    "nucleus": DecodingConfig(do_sample=True, top_p=0.95),
+STRATEGIES: dict[str, dict[str, Any]] = {
+    "greedy": {"do_sample": False},
+    "beam": {"do_sample": False, "num_beams": 5},
+    "sampling": {"do_sample": True, "temperature": 1.0},
+    "temperature": {"do_sample": True, "temperature": 0.9},
+    "top_k": {"do_sample": True, "top_k": 50},
+    "nucleus": {"do_sample": True, "top_p": 0.95},
 }
-"""Strategy name → settings (the paper's parameters: 5 beams, T = 0.9, k = 50, p = 0.95)."""
+"""Strategy name → :class:`~tenfold.lm.generation.DecodingConfig` fields (the paper's parameters: 5 beams, T = 0.9,
+k = 50, p = 0.95). Plain values, so that the CLI lists them without importing torch."""
 
-DETERMINISTIC = tuple(name for name, cfg in STRATEGIES.items() if not cfg.sampling)
+DETERMINISTIC = tuple(name for name, fields in STRATEGIES.items() if not fields["do_sample"])
 """Strategies without randomness (greedy, beam): the ones the paper sees collapse fastest."""
 
 
 def decoding(name: str, new_tokens: int, seed: int, eos_token_id: int | None = None, batch_size: int = 64):
     """The strategy ``name`` generating exactly ``new_tokens`` tokens (min = max, as the official code)."""
+    from tenfold.lm.generation import DecodingConfig
+
     if name not in STRATEGIES:
         raise UserError(f"unknown decoding strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
-    return replace(
-        STRATEGIES[name],
+    return DecodingConfig(
+        **STRATEGIES[name],
         max_new_tokens=new_tokens,
         min_new_tokens=new_tokens,
         seed=seed,

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import torch
 
 from tenfold.common.errors import UserError
 
@@ -84,21 +83,26 @@ class Detector:
 
 
 # -- zero-shot scores --------------------------------------------------------------------------------------------------
-@torch.no_grad()
-def _logits(model: Any, ids: list[list[int]], batch: int = 64) -> list[torch.Tensor]:
+def _logits(model: Any, ids: list[list[int]], batch: int = 64) -> list[Any]:
+    """Per sequence, the [L−1, V] logits predicting tokens 2..L (right padding, so no position correction)."""
+    import torch
+
     out = []
-    for lo in range(0, len(ids), batch):
-        chunk = ids[lo : lo + batch]
-        width = max(map(len, chunk))
-        x = torch.tensor([s + [0] * (width - len(s)) for s in chunk])
-        mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in chunk])
-        logits = model(input_ids=x, attention_mask=mask).logits.float()
-        out += [logits[i, : len(s) - 1] for i, s in enumerate(chunk)]
+    with torch.no_grad():
+        for lo in range(0, len(ids), batch):
+            chunk = ids[lo : lo + batch]
+            width = max(map(len, chunk))
+            x = torch.tensor([s + [0] * (width - len(s)) for s in chunk])
+            mask = torch.tensor([[1] * len(s) + [0] * (width - len(s)) for s in chunk])
+            logits = model(input_ids=x, attention_mask=mask).logits.float()
+            out += [logits[i, : len(s) - 1] for i, s in enumerate(chunk)]
     return out
 
 
 def fast_detectgpt_scores(model: Any, ids: list[list[int]]) -> np.ndarray:
     """Analytic Fast-DetectGPT (sampling model = scoring model), per sequence; tokens 2..L are scored."""
+    import torch
+
     scores = []
     for logits, seq in zip(_logits(model, ids), ids, strict=True):
         logp = torch.log_softmax(logits, -1)  # [L-1, V]
@@ -113,6 +117,8 @@ def fast_detectgpt_scores(model: Any, ids: list[list[int]]) -> np.ndarray:
 
 def binoculars_scores(observer: Any, performer: Any, ids: list[list[int]]) -> np.ndarray:
     """log PPL_observer(x) / X-PPL(observer, performer)(x); low means machine-written."""
+    import torch
+
     scores = []
     for lo, hi, seq in zip(_logits(observer, ids), _logits(performer, ids), ids, strict=True):
         logp_o = torch.log_softmax(lo, -1)

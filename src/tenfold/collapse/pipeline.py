@@ -34,6 +34,7 @@ from tenfold.collapse.data import Block, HumanData, load_human
 from tenfold.collapse.decoding import STRATEGIES, decoding
 from tenfold.collapse.detectors import DETECTORS, train_detector
 from tenfold.collapse.models import ModelKit, evaluate, fine_tune, load_kit
+from tenfold.collapse.pool import ACCUMULATIONS, REGIMES, synthetic_pool
 from tenfold.collapse.resample import SAMPLERS, SELECTIONS, select
 from tenfold.common.cache import cached_dir
 from tenfold.common.config import check_fields, stable_hash
@@ -44,8 +45,6 @@ from tenfold.lm.trainer import OptimConfig
 
 log = logging.getLogger(__name__)
 
-REGIMES = ("replace", "mix", "accumulate")
-ACCUMULATIONS = ("official", "full")
 CODE = ("tenfold.collapse", "tenfold.lm")
 
 
@@ -301,7 +300,8 @@ class CollapseRun:
             synth = _read(self.continue_stage(prev_stage, prev_key, contexts, g, "pool"), "continuations.json")
             history.append(synth)
             n_synth = math.ceil(cfg.synthetic_fraction * len(human))
-            pool_synth = self.synthetic_pool(history, n_synth, g)
+            rng = np.random.default_rng(derive_seed(cfg.seed, "accumulate", g))
+            pool_synth = synthetic_pool(human, history, n_synth, cfg.regime, cfg.accumulation, rng)
             pool_human = human[: math.ceil(cfg.human_fraction * len(human))] if cfg.regime != "replace" else []
             pool = pool_synth + pool_human
             is_human = [False] * len(pool_synth) + [True] * len(pool_human)
@@ -362,20 +362,6 @@ class CollapseRun:
                 on_generation(gens[-1])
             prev_stage, prev_key = stage, stable_hash(key, 16)
         return gens
-
-    def synthetic_pool(self, history: list[list[list[int]]], n: int, g: int) -> list[Block]:
-        """The synthetic part of the pool at generation g (``history[-1]`` is this generation's)."""
-        human = self.data.train
-        current = [Block(human[i].context, history[-1][i]) for i in range(min(n, len(history[-1])))]
-        if self.cfg.regime != "accumulate" or len(history) == 1:
-            return current
-        earlier = [Block(human[i].context, h[i]) for h in history[:-1] for i in range(min(n, len(h)))]
-        if self.cfg.accumulation == "full":
-            return current + earlier
-        rng = np.random.default_rng(derive_seed(self.cfg.seed, "accumulate", g))
-        half = len(current) // 2
-        picks = rng.choice(len(earlier), size=len(current) - half, replace=False)
-        return current[:half] + [earlier[i] for i in picks]
 
     def text_metrics(self, continuations: list[list[int]]) -> dict[str, Any]:
         """Statistics of one generation's continuations (of the pool's human contexts, in order)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,9 @@ def load_runs(path: Path) -> dict[str, list[dict[str, Any]]]:
     file = path / "generations.json" if path.is_dir() else path
     if not file.exists():
         raise UserError(f"{path} has no generations.json (not a collapse run directory)")
-    data = json.loads(file.read_text())
+    from tenfold.common.readers import read_json
+
+    data = read_json(file, "collapse generations file")
     if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise UserError(f"{file} is not a collapse generations file")
     return data
