@@ -28,6 +28,22 @@ def test_run_report_detect(cli, tmp_path):
     assert "perplexity" in proc.stdout and (out / "curves.png").exists()
     gens = json.loads((out / "generations.json").read_text())["run"]
     assert [g["generation"] for g in gens] == [0, 1]
+    # the same command again resumes from the cached stages: the same numbers, one log line per generation
+    cli(
+        "collapse",
+        "run",
+        "--preset",
+        "test",
+        "--decoding",
+        "greedy",
+        "--generations",
+        "1",
+        "--out-dir",
+        out,
+        check=True,
+    )
+    assert json.loads((out / "generations.json").read_text())["run"] == gens
+    assert len((out / "metrics.jsonl").read_text().splitlines()) == 2
     proc = cli("collapse", "report", str(out), "--out", str(tmp_path / "c.png"), check=True)
     assert (tmp_path / "c.png").exists() and "generation" in proc.stdout
     sweep = tmp_path / "sweep"

@@ -62,3 +62,19 @@ def torch_ids(rows):
     import torch
 
     return torch.tensor(rows)
+
+
+def test_binoculars_ranks_the_models_own_text_as_machine_written():
+    from tenfold.collapse.detectors import binoculars_scores
+
+    observer, performer = BigramLM(5), BigramLM(5)
+    seq = torch_ids([[0, 1, 2, 3, 4, 0, 1, 2, 3, 4]])
+    observer.add(seq, seq > -1)
+    performer.add(seq, seq > -1)
+    likely, unlikely = [0, 1, 2, 3, 4, 0, 1], [0, 3, 1, 4, 2, 0, 2]
+    s = binoculars_scores(observer, performer, [likely, unlikely])
+    assert s[0] < s[1]  # low perplexity relative to the cross-perplexity: machine-written
+    texts, ids, y = ["a b"] * 10 + ["c d"] * 10, [likely] * 10 + [unlikely] * 10, [True] * 10 + [False] * 10
+    det = train_detector("binoculars", texts, ids, y, models=(observer, performer))
+    p = det.p_ai(texts, ids)
+    assert p[0] > 0.5 > p[-1]

@@ -81,3 +81,15 @@ def _gen0(run):
 
     key = {"stage": "gen0", **run.base_key}
     return run.train_stage("gen0", key, run.data.train, [1.0] * len(run.data.train)), stable_hash(key, 16)
+
+
+def test_an_empty_corpus_split_is_a_clear_error(kit, monkeypatch):
+    from tenfold.lm import corpora
+
+    class Empty:
+        def docs(self, split):
+            return ["  "] if split == "val" else ["some text " * 200]
+
+    monkeypatch.setattr(corpora, "load_corpus", lambda name: Empty())
+    with pytest.raises(UserError, match="no text in its val split"):
+        load_human(kit.tokenizer, "wikipedia", 4, 4, 2, 2, 2)

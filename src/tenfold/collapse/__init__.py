@@ -18,6 +18,6 @@ SYSTEM = SystemSpec(
         "2502.15654",
     ),
     summary="recursive-training simulator + detector-weighted resampling",
-    status="in progress",
+    status="built",
     module="tenfold.collapse",
 )

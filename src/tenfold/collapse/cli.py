@@ -139,9 +139,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.show_config:
         return 0
     if args.out_dir is not None:
-        RunDir.check_same_config(
-            args.out_dir, {"system": "collapse", "preset": args.preset, "seed": args.seed, "config": cfg}
-        )
+        RunDir.check_same_config(args.out_dir, cfg)
+        # a re-run walks the generations again from the cached stages and logs every one of them: start the log anew
+        (args.out_dir / "metrics.jsonl").unlink(missing_ok=True)
     run = RunDir.create(Path("runs"), "collapse", args.preset, args.seed, cfg, path=args.out_dir)
     rows = []
 

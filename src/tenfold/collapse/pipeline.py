@@ -296,7 +296,9 @@ class CollapseRun:
         det = None
         det_info: dict[str, Any] = {}
         contexts = [b.context for b in human]
-        for g in range(1, cfg.generations + 1):
+        from tenfold.common.progress import progress
+
+        for g in progress(range(1, cfg.generations + 1), desc=f"generations ({cfg.decoding}, {cfg.regime})"):
             synth = _read(self.continue_stage(prev_stage, prev_key, contexts, g, "pool"), "continuations.json")
             history.append(synth)
             n_synth = math.ceil(cfg.synthetic_fraction * len(human))
