@@ -20,6 +20,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
         os.environ["TENFOLD_CACHE"] = tempfile.mkdtemp(prefix="tenfold-test-cache-")
     os.environ["TENFOLD_PROGRESS"] = "0"
+    # Hypothesis keeps its example database in ./.hypothesis by default: keep the checkout clean
+    if "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ:
+        import tempfile
+
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = tempfile.mkdtemp(prefix="tenfold-hypothesis-")
 
 
 def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
