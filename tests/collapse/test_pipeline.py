@@ -70,17 +70,10 @@ def test_bad_input(kit):
     with pytest.raises(ValueError, match="human_fraction"):
         RunConfig(regime="replace", human_fraction=0.5)
     run = CollapseRun(RunConfig(**SMALL, generations=1, regime="mix", human_fraction=1.0, selection="importance"), kit)
-    det = run.detector(*_gen0(run), 1)
+    det = run.detector(*run.generation0(), 1)
     det.score = lambda *_: np.array([np.nan] * 3)
     with pytest.raises(UserError, match="NaN"):
         det.p_ai(["a", "b", "c"], [[1], [2], [3]])
-
-
-def _gen0(run):
-    from tenfold.common.config import stable_hash
-
-    key = {"stage": "gen0", **run.base_key}
-    return run.train_stage("gen0", key, run.data.train, [1.0] * len(run.data.train)), stable_hash(key, 16)
 
 
 def test_an_empty_corpus_split_is_a_clear_error(kit, monkeypatch):

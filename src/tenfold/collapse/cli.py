@@ -22,10 +22,7 @@ from tenfold.common.errors import UserError
 
 
 def register(sub) -> None:
-    from tenfold.collapse.decoding import STRATEGIES
     from tenfold.collapse.detectors import DETECTORS
-    from tenfold.collapse.pool import REGIMES
-    from tenfold.collapse.resample import SELECTIONS
 
     inner = add_group(
         sub,
@@ -40,20 +37,7 @@ def register(sub) -> None:
         "train generation after generation on model output; metrics per generation and a plot",
         example="tenfold collapse run --preset test --decoding greedy --selection importance --generations 2",
     )
-    p.add_argument("--decoding", choices=tuple(STRATEGIES), default=None, help="decoding strategy (default: preset's)")
-    p.add_argument("--selection", choices=SELECTIONS, default=None, help="pool selection (default: preset's)")
-    p.add_argument("--regime", choices=REGIMES, default=None, help="replace, mix or accumulate (default: preset's)")
-    p.add_argument(
-        "--human-fraction",
-        type=non_negative_float,
-        default=None,
-        help="human blocks in the pool as a fraction of N (default: preset's)",
-    )
-    p.add_argument("--detector", choices=DETECTORS, default=None, help="detector (default: preset's)")
-    p.add_argument(
-        "--generations", type=non_negative_int, default=None, help="generations after generation 0 (default: preset's)"
-    )
-    p.add_argument("--model", default=None, help="ngram, a zoo name, smollm2 or a checkpoint directory")
+    _add_run_options(p, human_fraction=True)
     add_run_args(p)
 
     p = add_command(
@@ -66,13 +50,7 @@ def register(sub) -> None:
     )
     p.add_argument("--param", required=True, help="a RunConfig field, e.g. beta, upsample, repeats, oracle_accuracy")
     p.add_argument("--values", required=True, help="comma-separated values")
-    p.add_argument("--decoding", choices=tuple(STRATEGIES), default=None, help="decoding strategy (default: preset's)")
-    p.add_argument("--selection", choices=SELECTIONS, default=None, help="pool selection (default: preset's)")
-    p.add_argument("--regime", choices=REGIMES, default=None, help="replace, mix or accumulate (default: preset's)")
-    p.add_argument("--detector", choices=DETECTORS, default=None, help="detector (default: preset's)")
-    p.add_argument(
-        "--generations", type=non_negative_int, default=None, help="generations after generation 0 (default: preset's)"
-    )
+    _add_run_options(p, human_fraction=False)
     add_run_args(p)
 
     p = add_command(
@@ -96,6 +74,30 @@ def register(sub) -> None:
     )
     p.add_argument("run", type=existing_path, help="a run directory of `tenfold collapse run` or a reproduction")
     p.add_argument("--out", type=output_file, default=None, help="PNG to write (default: RUN/curves.png)")
+
+
+def _add_run_options(p: argparse.ArgumentParser, human_fraction: bool) -> None:
+    """The options that shape a run (each defaults to the preset's value), shared by ``run`` and ``sweep``."""
+    from tenfold.collapse.decoding import STRATEGIES
+    from tenfold.collapse.detectors import DETECTORS
+    from tenfold.collapse.pool import REGIMES
+    from tenfold.collapse.resample import SELECTIONS
+
+    p.add_argument("--decoding", choices=tuple(STRATEGIES), default=None, help="decoding strategy (default: preset's)")
+    p.add_argument("--selection", choices=SELECTIONS, default=None, help="pool selection (default: preset's)")
+    p.add_argument("--regime", choices=REGIMES, default=None, help="replace, mix or accumulate (default: preset's)")
+    if human_fraction:
+        p.add_argument(
+            "--human-fraction",
+            type=non_negative_float,
+            default=None,
+            help="human blocks in the pool as a fraction of N (default: preset's)",
+        )
+    p.add_argument("--detector", choices=DETECTORS, default=None, help="detector (default: preset's)")
+    p.add_argument(
+        "--generations", type=non_negative_int, default=None, help="generations after generation 0 (default: preset's)"
+    )
+    p.add_argument("--model", default=None, help="ngram, a zoo name, smollm2 or a checkpoint directory")
 
 
 def _config(args: argparse.Namespace):
@@ -222,10 +224,7 @@ def _detect(args: argparse.Namespace) -> int:
     if not lines:
         raise UserError(f"{args.file} has no non-empty lines")
     run = CollapseRun(replace(cfg, detector=args.detector, generations=0))
-    stage0 = run.train_stage("gen0", {"stage": "gen0", **run.base_key}, run.data.train, [1.0] * len(run.data.train))
-    from tenfold.common.config import stable_hash
-
-    det = run.detector(stage0, stable_hash({"stage": "gen0", **run.base_key}, 16), 1)
+    det = run.detector(*run.generation0(), 1)
     ids = [list(run.kit.tokenizer(t, add_special_tokens=False)["input_ids"]) or [run.eos] for t in lines]
     for text, p in zip(lines, det.p_ai(lines, ids), strict=True):
         print(json.dumps({"p_ai": round(float(p), 6), "text": text}) if args.json else f"{p:.4f}\t{text[:100]}")

@@ -276,12 +276,17 @@ class CollapseRun:
             models = (self.kit.fresh(), _load_model(self.kit, model_stage))
         return train_detector(self.cfg.detector, texts, ids, labels, self.cfg.seed, models, self.cfg.oracle_accuracy)
 
+    def generation0(self) -> tuple[Path, str]:
+        """Generation 0 (the base fine-tuned on the human blocks): its stage and its key digest."""
+        key = {"stage": "gen0", **self.base_key}
+        human = self.data.train
+        return self.train_stage("gen0", key, human, [1.0] * len(human)), stable_hash(key, 16)
+
     # -- the loop ----------------------------------------------------------------------------------------------------
     def run(self, on_generation: Callable[[Generation], None] | None = None) -> list[Generation]:
         cfg = self.cfg
         human = self.data.train
-        key0 = {"stage": "gen0", **self.base_key}
-        stage0 = self.train_stage("gen0", key0, human, [1.0] * len(human))
+        stage0, key0 = self.generation0()
         gens = [
             Generation(
                 0,
@@ -291,7 +296,7 @@ class CollapseRun:
         ]
         if on_generation:
             on_generation(gens[0])
-        prev_stage, prev_key = stage0, stable_hash(key0, 16)
+        prev_stage, prev_key = stage0, key0
         history: list[list[list[int]]] = []
         det = None
         det_info: dict[str, Any] = {}
