@@ -8,7 +8,7 @@ the report and the conformance tests find everything else from there.
 
 from __future__ import annotations
 
-from tenfold import aac, collapse, flowreason, latim, lm, pipkag, projecttest, zweistein
+from tenfold import aac, collapse, flowreason, latim, lm, pii, pipkag, projecttest, zweistein
 from tenfold.common.errors import UserError
 from tenfold.common.registry import Paper, SystemSpec
 
@@ -17,20 +17,6 @@ def _planned(name: str, summary: str, title: str, authors: tuple[str, ...], arxi
     return SystemSpec(name=name, paper=Paper(title, authors, arxiv), summary=summary, status="planned")
 
 
-PII = _planned(
-    "pii",
-    "PII planting, training pipelines, memorisation/extraction audits",
-    "Privacy Ripple Effects from Adding or Removing Personal Information in Language Model Training",
-    (
-        "Jaydeep Borkar",
-        "Matthew Jagielski",
-        "Katherine Lee",
-        "Niloofar Mireshghallah",
-        "David A. Smith",
-        "Christopher A. Choquette-Choo",
-    ),
-    "2502.15680",
-)
 PPMARL = _planned(
     "ppmarl",
     "privacy-preserving multi-agent RL: split learning + CKKS + DP",
@@ -55,7 +41,7 @@ SYSTEMS: tuple[SystemSpec, ...] = (
     projecttest.SYSTEM,
     collapse.SYSTEM,
     aac.SYSTEM,
-    PII,
+    pii.SYSTEM,
     pipkag.SYSTEM,
     zweistein.SYSTEM,
     flowreason.SYSTEM,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -102,16 +102,51 @@ class PiiCorpus:
     def without(self, emails: set[str]) -> PiiCorpus:
         """The corpus with every planted sentence of these records deleted and the records dropped; everything else
         stays where it was (so D_10 ⊂ D_20 ⊂ … are nested exactly, and a removal round changes nothing else)."""
-        import re
+        return self.replace_sentences(emails, lambda sentence: "")
 
-        drop = [r for r in self.records if r.email in emails]
+    def replace_sentences(self, emails: set[str], replacement: Callable[[str], str]) -> PiiCorpus:
+        """The corpus with each planted sentence of these records replaced by ``replacement(sentence)`` (deleted
+        when it returns ""), and the records dropped from the manifest."""
         texts = list(self.examples)
-        for r in drop:
-            for i in r.examples:
-                parts = re.split(r"(?<=[.!?)])\s+", texts[i])
-                texts[i] = " ".join(p for p in parts if r.email not in p)
+        for r in self.records:
+            if r.email in emails:
+                for i in r.examples:
+                    parts = [replacement(p) if holds(p, r.email) else p for p in split_sentences(texts[i])]
+                    texts[i] = " ".join(p for p in parts if p)
         keep = [r for r in self.records if r.email not in emails]
         return PiiCorpus(texts, keep, list(self.canaries), self.background, dict(self.config))
+
+    def deduplicated(self) -> PiiCorpus:
+        """Each record's planted sentence kept in its first example only (the ``dedup`` defence)."""
+        texts = list(self.examples)
+        records = []
+        for r in self.records:
+            for i in r.examples[1:]:
+                parts = split_sentences(texts[i])
+                texts[i] = " ".join(p for p in parts if not holds(p, r.email))
+            records.append(
+                Record(**{**asdict(r), "repetitions": 1, "examples": r.examples[:1], "prefixes": r.prefixes[:1]})
+            )
+        return PiiCorpus(texts, records, list(self.canaries), self.background, dict(self.config))
+
+    def scrubbed(self, detector: str = "clean", mask: str = "[EMAIL]") -> PiiCorpus:
+        """Every string the detector finds replaced by ``mask`` (the ``scrub`` defence; the manifest is kept, so
+        what the detector missed is still counted)."""
+        from tenfold.pii.extract import DETECTORS
+
+        pattern = DETECTORS[detector]
+        texts = [pattern.sub(mask, t) for t in self.examples]
+        return PiiCorpus(texts, list(self.records), list(self.canaries), self.background, dict(self.config))
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the examples and the manifest: the cache key of everything trained on this corpus."""
+        import hashlib
+
+        h = hashlib.sha256()
+        for t in self.examples:
+            h.update(t.encode() + b"\0")
+        h.update(json.dumps([asdict(r) for r in self.records] + [asdict(c) for c in self.canaries]).encode())
+        return h.hexdigest()
 
     def save(self, path: Path) -> None:
         """``examples.jsonl`` (one text per line) and ``manifest.json`` (records, canaries, config)."""
@@ -142,6 +177,21 @@ class PiiCorpus:
         if not records:
             raise UserError(f"{path}: the corpus has no PII records")
         return cls(examples, records, canaries, manifest["background"], manifest.get("config", {}))
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a passage (a planted sentence ends with "." or ")", so it is always one piece)."""
+    import re
+
+    return re.split(r"(?<=[.!?)])\s+", text)
+
+
+def holds(sentence: str, email: str) -> bool:
+    """Whether ``email`` occurs as a whole address (a one-character variant "jsmith@x.com" is a substring of
+    "ajsmith@x.com" and must not match it)."""
+    import re
+
+    return re.search(r"(?<![\w.%+-])" + re.escape(email) + r"(?![\w@-])", sentence) is not None
 
 
 # -- records ----------------------------------------------------------------------------------------------------------
@@ -243,11 +293,14 @@ def build_corpus(
     records: Sequence[Record] | None = None,
     filler: int = 0,
     max_passages: int | None = None,
+    max_passage_chars: int | None = None,
 ) -> PiiCorpus:
     """Plant ``n_records`` records (or the given ``records``) in passages of ``background``'s train split.
 
     Args:
         repetitions: each record's repetition count is drawn uniformly from this list (seeded).
+        max_passage_chars: skip background passages longer than this (code blobs in ``dialogues`` run to ~1,000
+            characters without a sentence end; one would make every training block that wide).
         max_passages: use only the first this many background passages (a smaller corpus in which the PII is a larger
             share: tiny models memorise in fewer steps).
         filler: this many extra templated sentences *without* PII ("You can reach the front desk at reception.")
@@ -256,7 +309,10 @@ def build_corpus(
     from tenfold.lm.corpora import load_corpus
 
     rng = random.Random(seed + 1)
-    texts = passages(load_corpus(background).docs("train"), passage_words)[:max_passages]
+    texts = passages(load_corpus(background).docs("train"), passage_words)
+    if max_passage_chars is not None:
+        texts = [t for t in texts if len(t) <= max_passage_chars]
+    texts = texts[:max_passages]
     if records is None:
         records = make_records(n_records, seed, family_share)
         records = [Record(**{**asdict(r), "repetitions": rng.choice(list(repetitions))}) for r in records]
@@ -300,6 +356,8 @@ def build_corpus(
         "passage_words": passage_words,
         "seed": seed,
         "filler": filler,
+        "max_passages": max_passages,
+        "max_passage_chars": max_passage_chars,
     }
     return PiiCorpus(texts, planted_records, planted_canaries, background, config)
 

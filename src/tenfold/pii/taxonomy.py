@@ -69,7 +69,8 @@ def classify(checkpoints: Sequence[Checkpoint], faithful: bool = False) -> list[
                 epoch1_total = interval_sum
             immediate, retained = m & cp.newly_seen, m & prev
             assisted = m - immediate - retained
-            denominator = interval_sum if cp.epoch == 1 else epoch1_total
+            # an audit that starts after epoch 1 has no epoch-1 total: fall back to the PII seen so far
+            denominator = interval_sum if cp.epoch == 1 else (epoch1_total or len(seen))
         else:
             retained = m & prev
             immediate = (m & cp.newly_seen) - prev
@@ -79,3 +80,58 @@ def classify(checkpoints: Sequence[Checkpoint], faithful: bool = False) -> list[
         rows.append(Row({k: frozenset(v) for k, v in sets.items()}, denominator))
         prev = m
     return rows
+
+
+# -- checks the reproduction reports (the unit tests state the same identities with Hypothesis) -------------------
+HAND_EXAMPLE = (
+    Checkpoint(frozenset({"a"}), frozenset({"a", "b"}), epoch=1),  # a extracted right after being seen
+    Checkpoint(frozenset({"a", "b"}), frozenset({"c"}), epoch=1),  # b seen at 1, not extracted then: assisted
+    Checkpoint(frozenset({"b", "c"}), frozenset({"a", "b", "c", "d"}), epoch=2),  # epoch 2 re-sees everything
+)
+"""Three checkpoints on which the clean and the faithful modes differ exactly where the official code overlaps."""
+
+
+def identity_violations(checkpoints: Sequence[Checkpoint]) -> list[str]:
+    """The clean identities that fail on a sequence (empty when all hold)."""
+    out = []
+    prev: frozenset[str] = frozenset()
+    for k, (cp, row) in enumerate(zip(checkpoints, classify(checkpoints), strict=True)):
+        r, i, a, f = (row.sets[c] for c in CLASSES)
+        if r | i | a != cp.extracted or r & i or r & a or i & a:
+            out.append(f"checkpoint {k}: classes do not partition M_t")
+        if r | f != prev or r & f:
+            out.append(f"checkpoint {k}: retained + forgotten != M_prev")
+        if not all(0 <= row.percent(c) <= 100 for c in ("retained", "immediate", "assisted")):
+            out.append(f"checkpoint {k}: a percentage outside [0, 100]")
+        prev = cp.extracted
+    return out
+
+
+def check_identities(n_sequences: int = 200, seed: int = 0) -> dict[str, int]:
+    """:func:`identity_violations` on random sequences of checkpoints (extracted ⊆ seen so far, as in training)."""
+    import random
+
+    rng = random.Random(seed)
+    pool = [f"e{i}" for i in range(12)]
+    bad = 0
+    for _ in range(n_sequences):
+        seen: set[str] = set()
+        seq = []
+        for epoch in sorted(rng.randint(1, 3) for _ in range(rng.randint(1, 8))):
+            newly = frozenset(rng.sample(pool, rng.randint(0, 6)))
+            seen |= newly
+            seq.append(Checkpoint(frozenset(x for x in seen if rng.random() < 0.4), newly, epoch))
+        bad += bool(identity_violations(seq))
+    return {"sequences": n_sequences, "violations": bad}
+
+
+def hand_example() -> dict[str, object]:
+    """Both modes on :data:`HAND_EXAMPLE`: clean totals and the official overlap (immediate ∩ retained)."""
+    clean, faithful = classify(HAND_EXAMPLE), classify(HAND_EXAMPLE, faithful=True)
+    overlap = [sorted(r.sets["immediate"] & r.sets["retained"]) for r in faithful]
+    return {
+        "clean_totals": {c: sum(r.count(c) for r in clean) for c in CLASSES},
+        "faithful_overlap": overlap,
+        "faithful_denominators": [r.denominator for r in faithful],
+        "violations": identity_violations(HAND_EXAMPLE),
+    }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,29 @@ class TrainConfig:
     """peak learning rate (cosine decay, warm-up 20 steps)."""
     checkpoints_per_epoch: int = 10
     """checkpoints kept per epoch (the paper: every 10 %)."""
+    dropout: float = 0.0
+    """dropout during fine-tuning (a pre-trained base's own 0.1 is overridden). 0: memorisation is what the study
+    measures, and at 0.1 a tiny model memorised a fraction as many emails in the same steps (README)."""
+    weight_decay: float = 0.01
+    """AdamW weight decay (the paper: 0.01)."""
     seed: int = 0
-    """initialisation and batch order."""
+    """batch order (and initialisation from scratch)."""
+    base_seed: int = 0
+    """seed of the pre-trained base (shared by every fine-tune: a control "with another seed" changes ``seed``)."""
+    dp_noise: float = 0.0
+    """DP-SGD noise multiplier σ (0: no DP). With σ > 0 the step is Opacus's: per-example gradients clipped to
+    ``dp_clip``, Gaussian noise σ·``dp_clip`` added to their sum (Abadi et al. 2016)."""
+    dp_clip: float = 1.0
+    """DP-SGD per-example clipping bound C."""
+    dp_delta: float = 1e-5
+    """δ of the (ε, δ) the accountant reports."""
 
     def __post_init__(self) -> None:
         check_fields(
             self,
-            positive=("d_model", "block_size", "epochs", "batch_size", "lr", "checkpoints_per_epoch"),
-            non_negative=("seed",),
+            positive=("d_model", "block_size", "epochs", "batch_size", "lr", "checkpoints_per_epoch", "dp_clip"),
+            non_negative=("seed", "base_seed", "dropout", "weight_decay", "dp_noise"),
+            fractions=("dp_delta",),
             choices={"base": ("scratch", "test", "quick", "paper")},
         )
 
@@ -83,34 +99,66 @@ def model_for(cfg: TrainConfig, vocab: int, eos: int, background: str = "lee") -
         from tenfold.lm.jobs import ensure_trained, final_dir
         from tenfold.lm.loading import load_local
 
-        job = make_job(cfg.model, background, cfg.base, cfg.seed)
+        job = make_job(cfg.model, background, cfg.base, cfg.base_seed)
         if job.model.tokenizer != cfg.tokenizer:
             raise UserError(f"the pre-trained {cfg.model} uses tokenizer {job.model.tokenizer}, not {cfg.tokenizer}")
         model, _ = load_local(final_dir(ensure_trained(job, preset=cfg.base)))
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = cfg.dropout
         return model.train()
     if cfg.model not in ZOO:
         raise UserError(f"unknown model {cfg.model!r}; zoo: {', '.join(ZOO.names())}")
-    spec = replace(ZOO.get(cfg.model), d_model=cfg.d_model, dropout=0.0, max_len=max(256, cfg.block_size))
+    spec = replace(ZOO.get(cfg.model), d_model=cfg.d_model, dropout=cfg.dropout, max_len=max(256, cfg.block_size))
     return build_model(spec, vocab, eos, seed=cfg.seed)
 
 
-def train(corpus: PiiCorpus, cfg: TrainConfig, workdir: Path, examples: list[int] | None = None) -> Path:
-    """Train on ``corpus`` (or the given example indices); returns ``workdir`` with ``checkpoints/`` and
-    ``seen.jsonl`` (the trainer's indices are positions in ``examples``; ``examples.json`` maps them back)."""
+def example_blocks(corpus: PiiCorpus, tok: Any, block_size: int) -> tuple[list[list[int]], list[int]]:
+    """The examples' token ids cut into consecutive pieces of at most ``block_size`` tokens (nothing is dropped: a
+    planted sentence at the end of a long passage is still trained on), and the example each piece comes from."""
+    pieces, source = [], []
+    for i, text in enumerate(corpus.examples):
+        ids = list(tok(text, add_special_tokens=False)["input_ids"])
+        for lo in range(0, max(1, len(ids)), block_size):
+            pieces.append(ids[lo : lo + block_size])
+            source.append(i)
+    return pieces, source
+
+
+def train(
+    corpus: PiiCorpus,
+    cfg: TrainConfig,
+    workdir: Path,
+    keep: bool = False,
+    on_interval: Callable[[int, torch.nn.Module], None] | None = None,
+) -> Path:
+    """Fine-tune on ``corpus``; returns ``workdir`` with ``checkpoints/``, ``seen.jsonl`` (trainer positions),
+    ``examples.json`` (position → corpus example) and ``plan.json`` (steps per epoch, checkpoint interval, ε).
+
+    Args:
+        keep: keep a checkpoint every ``1/checkpoints_per_epoch`` of an epoch; else the newest one only (a
+            checkpoint is still written at every interval, so a killed run resumes from the last one).
+        on_interval: called with ``(step, model)`` at every interval and at the end — continuous training's
+            extraction runs here, on the live model, instead of on dozens of saved checkpoints. After a resume it is
+            called first for the checkpoint resumed from (the caller skips steps it has already recorded).
+    """
     from tenfold.lm.blocks import Blocks, BlockTrainer
     from tenfold.lm.trainer import OptimConfig
 
     tok = tokenizer_for(corpus, cfg)
-    index = list(range(len(corpus.examples))) if examples is None else list(examples)
-    ids = [list(tok(corpus.examples[i], add_special_tokens=False)["input_ids"]) for i in index]
-    blocks = Blocks.from_sequences(ids, cfg.block_size, pad_id=tok.eos_token_id)
-    steps = max(1, round(cfg.epochs * cfg.steps_per_epoch(len(index))))
-    every = cfg.interval(len(index))
+    pieces, source = example_blocks(corpus, tok, cfg.block_size)
+    # blocks as wide as the longest piece: short passages padded to block_size would spend most compute on padding
+    width = max(2, min(cfg.block_size, max(len(p) for p in pieces)))
+    blocks = Blocks.from_sequences(pieces, width, pad_id=tok.eos_token_id)
+    per_epoch = cfg.steps_per_epoch(len(pieces))
+    steps = max(1, round(cfg.epochs * per_epoch))
+    every = cfg.interval(len(pieces))
     optim = OptimConfig(
         steps=steps,
         batch_size=cfg.batch_size,
-        block_size=cfg.block_size,
+        block_size=width,
         lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
         warmup_steps=min(20, steps // 10),
         eval_every=steps,
         ckpt_every=every,
@@ -118,10 +166,51 @@ def train(corpus: PiiCorpus, cfg: TrainConfig, workdir: Path, examples: list[int
         seed=cfg.seed,
     )
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "examples.json").write_text(json.dumps(index))
+    (workdir / "examples.json").write_text(json.dumps(source))
+    # the PII each piece holds whole (a planted email cut by a piece boundary is in neither piece: never seen whole)
+    where = _emails_by_example(corpus)
+    held = [sorted(e for e in where.get(i, ()) if e in tok.decode(p)) for i, p in zip(source, pieces, strict=True)]
+    (workdir / "pieces.json").write_text(json.dumps(held))
+    plan: dict[str, Any] = {"steps": steps, "steps_per_epoch": per_epoch, "interval": every, "blocks": len(pieces)}
     model = model_for(cfg, len(tok), tok.eos_token_id, corpus.background)
-    BlockTrainer(model, blocks, optim, workdir, keep_every=every).train()
+    if cfg.dp_noise > 0:
+        from tenfold.pii.defences import DPBlockTrainer, dp_epsilon
+
+        trainer: BlockTrainer = DPBlockTrainer(model, blocks, optim, workdir, cfg, keep_every=every if keep else 0)
+        plan["epsilon"] = dp_epsilon(cfg, len(pieces), steps)
+    else:
+        trainer = BlockTrainer(model, blocks, optim, workdir, keep_every=every if keep else 0)
+    (workdir / "plan.json").write_text(json.dumps(plan))
+    hook = None
+    if on_interval is not None:
+        if trainer.resume() and (trainer.step % every == 0 or trainer.step == steps):
+            on_interval(trainer.step, trainer.model)
+
+        def hook(step: int, loss: float) -> None:
+            if step % every == 0 or step == steps:
+                on_interval(step, trainer.model)
+
+    trainer.train(on_step=hook)
+    _strip_optimizer_state(workdir)
     return workdir
+
+
+def _strip_optimizer_state(workdir: Path) -> None:
+    """Keep only the weights in every checkpoint but the newest (resuming needs the optimizer state of the newest
+    alone): 30 kept checkpoints of gpt2-tiny take 110 MB instead of 330."""
+    kept = sorted((Path(workdir) / "checkpoints").glob("step_*.pt"))
+    for path in kept[:-1]:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+        if "optimizer" in state:
+            torch.save({"step": state["step"], "model": state["model"]}, path)
+
+
+def plan_of(workdir: Path) -> dict[str, Any]:
+    """What :func:`train` wrote about the run (steps, steps per epoch, checkpoint interval, ε under DP)."""
+    path = Path(workdir) / "plan.json"
+    if not path.exists():
+        raise UserError(f"{workdir} is not a PII training run (no plan.json)")
+    return json.loads(path.read_text())
 
 
 def checkpoints(workdir: Path) -> list[tuple[int, Path]]:
@@ -139,21 +228,26 @@ def load_checkpoint(corpus: PiiCorpus, cfg: TrainConfig, path: Path) -> tuple[An
     tok = tokenizer_for(corpus, cfg)
     model = model_for(cfg, len(tok), tok.eos_token_id, corpus.background)
     state = torch.load(path, map_location="cpu", weights_only=False)
-    model.load_state_dict(state["model"])
+    # a DP run saves the Opacus wrapper's state: its keys carry the wrapped module's prefix
+    model.load_state_dict({k.removeprefix("_module."): v for k, v in state["model"].items()})
     return model.eval(), tok
 
 
-def seen_pii(corpus: PiiCorpus, workdir: Path, after: int, upto: int) -> frozenset[str]:
-    """Emails in the examples the trainer saw in steps ``after + 1 … upto``."""
-    index = json.loads((Path(workdir) / "examples.json").read_text())
-    rows = [json.loads(line) for line in (Path(workdir) / "seen.jsonl").read_text().splitlines() if line]
+def _emails_by_example(corpus: PiiCorpus) -> dict[int, set[str]]:
     where: dict[int, set[str]] = {}
     for r in corpus.records:
         for e in r.examples:
             where.setdefault(e, set()).add(r.email)
+    return where
+
+
+def seen_pii(corpus: PiiCorpus, workdir: Path, after: int, upto: int) -> frozenset[str]:
+    """Emails in the training pieces the trainer saw in steps ``after + 1 … upto`` (from ``seen.jsonl``)."""
+    held = json.loads((Path(workdir) / "pieces.json").read_text())
+    rows = [json.loads(line) for line in (Path(workdir) / "seen.jsonl").read_text().splitlines() if line]
     out: set[str] = set()
     for row in rows:
         if after < row["step"] <= upto:
             for position in row["examples"]:
-                out |= where.get(index[position], set())
+                out.update(held[position])
     return frozenset(out)
