@@ -72,6 +72,14 @@ CLAIMS = (
         judge=lambda v, t: v["gain"] >= t["min_gain"],
     ),
     Claim(
+        "attack_quality",
+        "the top-k (k = 40) noise floor — Jaccard of the email sets two sampling seeds extract from the same prompts "
+        "on the final model — and the precision of likelihood and zlib ranking among the top-ranked greedy "
+        "generations, beside the base rate",
+        "one top-k sample per prompt (official extract.py); ranking from Carlini et al. 2021, beyond the paper",
+        _RUN,
+    ),
+    Claim(
         "dp_sgd",
         "DP-SGD (σ as configured): ε from the RDP accountant reported; untargeted extraction below the non-private run",
         "beyond the paper",

@@ -24,8 +24,7 @@ from tenfold.common.errors import UserError
 
 
 def register(sub) -> None:
-    from tenfold.pii.defences import DEFENCES
-    from tenfold.pii.pipelines import PIPELINES
+    from tenfold.pii.names import DEFENCES, PIPELINES
 
     inner = add_group(
         sub,

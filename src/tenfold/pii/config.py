@@ -17,7 +17,7 @@ class CorpusConfig:
     background: str = "dialogues"
     """``lm`` corpus the passages come from (``dialogues``: its pre-trained gpt2-tiny is the one ``lm``'s own
     reproduction trains, so the base costs nothing extra in ``make run``)."""
-    n_records: int = 70
+    n_records: int = 66
     """planted people."""
     repetitions: tuple[int, ...] = (1, 2, 4, 8)
     """each record's repetition count is drawn from these."""
@@ -25,7 +25,7 @@ class CorpusConfig:
     """share of the records in look-alike families (0: the shuffled-families control)."""
     passage_words: int = 4
     """words of background per passage (one training example; at least one sentence)."""
-    max_passages: int = 400
+    max_passages: int = 390
     """background passages used: about one per planted sentence, so PII is a large share of the tokens and a tiny
     model memorises it in minutes (measured: 6 epochs on 12-word passages extracted 5 emails, on 4-word ones 8)."""
     max_passage_chars: int | None = 120
@@ -95,7 +95,7 @@ PRESETS = {
     ),
     # extraction is rare before the last epochs at this scale (measured with 120 records: 0 at every 10 % of epochs
     # 1–3, 0–2 in epoch 4), and every audited checkpoint costs an extraction
-    "quick": lambda: ReproConfig(audit_from_epoch=5, extract=ExtractConfig(prompts=200, new_tokens=32)),
+    "quick": lambda: ReproConfig(audit_from_epoch=5, extract=ExtractConfig(prompts=160, new_tokens=32)),
     "paper": lambda: ReproConfig(
         corpus=CorpusConfig(background="lee", n_records=300, passage_words=24, max_passages=1500),
         train=TrainConfig(base="paper", block_size=128, epochs=6.0, lr=1e-2, batch_size=16),

@@ -24,8 +24,7 @@ from tenfold.common.errors import UserError
 from tenfold.lm.blocks import Blocks, BlockTrainer
 from tenfold.lm.trainer import OptimConfig
 from tenfold.pii.corpus import PiiCorpus
-
-DEFENCES = ("none", "dedup", "scrub", "dp-sgd")
+from tenfold.pii.names import DEFENCES
 
 
 def apply_defence(corpus: PiiCorpus, name: str) -> PiiCorpus:

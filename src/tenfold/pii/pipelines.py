@@ -31,7 +31,6 @@ from tenfold.pii.extract import DETECTORS, extract, find_pii, true_prefix
 from tenfold.pii.taxonomy import CLASSES, Checkpoint, classify
 from tenfold.pii.training import TrainConfig, checkpoints, load_checkpoint, plan_of, seen_pii, train
 
-PIPELINES = ("continuous", "adding", "removal")
 CODE = ("tenfold.pii", "tenfold.lm")
 
 

@@ -23,8 +23,8 @@ def _job(job: tuple[str, tuple[Any, ...], tuple[str, ...]]) -> dict[str, Any]:
     kind, args, extras = job
     corpus, train, ex = args[:3]
     out: dict[str, Any] = {}
-    if kind == "exposure":  # the canaries of an existing run (args[3])
-        return {"exposure": _exposures(args[3], corpus, train)}
+    if kind == "audit":  # the canaries and the attacks' quality on an existing run (args[3])
+        return {"exposure": _exposures(args[3], corpus, train), "attacks": _attack_quality(args[3], corpus, train, ex)}
     if kind == "continuous":
         out["continuous"] = continuous(*args)
         out["final"] = final_extraction(corpus, train, ex, run=out["continuous"]["run"])
@@ -72,15 +72,17 @@ def _runs(ctx: Context) -> dict[str, Any]:
     round_of = {0: 0}
     created = [len(jobs)]
     exposure: dict[str, Any] = {}
+    attacks: dict[str, Any] = {}
 
     def follow_up(i: int, result: dict[str, Any]) -> list[tuple[str, tuple[Any, ...], tuple[str, ...]]]:
         if "exposure" in result:
             exposure.update(result["exposure"])
+            attacks.update(result["attacks"])
         if i not in round_of:
             return []
         out = []
         if i == 0:
-            out.append(("exposure", (corpus, train, ex, result["final"]["run"]), ()))
+            out.append(("audit", (corpus, train, ex, result["final"]["run"]), ()))
         removed.update(result["final"]["extracted"])
         if round_of[i] < cfg.removal_rounds and corpus.emails() - removed:
             round_of[created[0] + len(out)] = round_of[i] + 1
@@ -102,6 +104,7 @@ def _runs(ctx: Context) -> dict[str, Any]:
     utility |= {name: r["utility"] for name, r in zip([n for n in rows if n != "none"], done[2:], strict=False)}
     out["utility"] = utility
     out["exposure"] = exposure
+    out["attacks"] = attacks
     ctx.run.write_json("pipelines.json", out)
     _plots(ctx, out)
     return out
@@ -138,6 +141,31 @@ def _exposures(run: str, corpus: Any, cfg: Any) -> dict[str, list[float]]:
     for c in corpus.canaries:
         out.setdefault(str(c.repetitions), []).append(exposure(model, tok, c.prefix, c.pin))
     return out
+
+
+def _attack_quality(run: str, corpus: Any, cfg: Any, ex: Any, k: int = 20) -> dict[str, Any]:
+    """On the final model: the top-k (k = 40) noise floor — the Jaccard index of the sets two sampling seeds extract
+    from the same prompts — and how well likelihood and the zlib ratio rank the greedy generations that hold a
+    training email (precision among the top ``k``, against the base rate)."""
+    from tenfold.pii.data import heldout_prompts
+    from tenfold.pii.extract import extract, jaccard, ranking_precision
+    from tenfold.pii.training import checkpoints, load_checkpoint
+
+    model, tok = load_checkpoint(corpus, cfg, checkpoints(run)[-1][1])
+    prompts = heldout_prompts(corpus.background, ex.prompts, ex.prompt_words, ex.seed)
+    pii = corpus.emails()
+    topk = [extract(model, tok, prompts, pii, ex.new_tokens, top_k=40, seed=s).extracted for s in (1, 2)]
+    greedy = extract(model, tok, prompts, pii, ex.new_tokens)
+    holding = {i for ids in greedy.found.values() for i in ids}
+    return {
+        "topk_sets": [sorted(t) for t in topk],
+        "topk_jaccard": jaccard(*topk),
+        "greedy": len(greedy.extracted),
+        "base_rate": len(holding) / len(greedy.generations),
+        "precision_likelihood": ranking_precision(greedy, k, "likelihood"),
+        "precision_zlib": ranking_precision(greedy, k, "zlib"),
+        "k": k,
+    }
 
 
 def _plots(ctx: Context, out: dict[str, Any]) -> None:
@@ -272,6 +300,18 @@ def canary_exposure(ctx: Context) -> Measured:
     means = {k: sum(v) / len(v) for k, v in exp.items()}
     v = {"means": means, "all": exp, "gain": means.get("16", 0.0) - means.get("1", 0.0)}
     return Measured(", ".join(f"×{k}: {m:.2f} bits" for k, m in means.items()) + f" (gain {v['gain']:.2f})", v)
+
+
+@REPRODUCER.measures("attack_quality")
+def attack_quality(ctx: Context) -> Measured:
+    a = ctx.once(_runs)["attacks"]
+    return Measured(
+        f"top-k 40 found {len(a['topk_sets'][0])} and {len(a['topk_sets'][1])} emails with sampling seeds 1 and 2 "
+        f"(Jaccard {a['topk_jaccard']:.2f}; greedy {a['greedy']}); precision among the {a['k']} top-ranked greedy "
+        f"generations: likelihood {a['precision_likelihood']:.2f}, zlib {a['precision_zlib']:.2f} (base rate "
+        f"{a['base_rate']:.2f})",
+        a,
+    )
 
 
 @REPRODUCER.measures("dp_sgd")
