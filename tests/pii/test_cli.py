@@ -20,6 +20,22 @@ def test_build_train_extract_audit(cli, tmp_path):
     )
     out = json.loads((run / "pipeline.json").read_text())
     assert out["checkpoints"] and (run / "taxonomy.png").exists() and "assisted" in proc.stdout
+    proc = cli(
+        "pii",
+        "train",
+        "--pipeline",
+        "continuous",
+        "--preset",
+        "test",
+        "--corpus",
+        corpus,
+        "--defence",
+        "dp-sgd",
+        "--out-dir",
+        tmp_path / "dp",
+        check=True,
+    )
+    assert "DP-SGD: ε = " in proc.stdout
     proc = cli("pii", "audit", run, "--faithful", check=True)
     assert "retained" in proc.stdout and (run / "taxonomy_faithful.png").exists()
     from tenfold.pii.training import checkpoints

@@ -158,6 +158,14 @@ def _train(args: argparse.Namespace) -> int:
         run.write_json("pipeline.json", out)
         _print_taxonomy(out["checkpoints"], "clean")
         from tenfold.pii.report import taxonomy_figure
+        from tenfold.pii.training import plan_of
+
+        plan = plan_of(out["run"])
+        if "epsilon" in plan:
+            print(
+                f"DP-SGD: ε = {plan['epsilon']:.2f} at δ = {train.dp_delta:g} "
+                f"(σ = {train.dp_noise:g}, C = {train.dp_clip:g})"
+            )
 
         run.save_figure(taxonomy_figure(out["checkpoints"]), "taxonomy")
     elif args.pipeline == "adding":
