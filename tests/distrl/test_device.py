@@ -48,3 +48,20 @@ def test_latency_mean():
     rng = random.Random(1)
     samples = [lat.sample(rng) for _ in range(200_000)]
     assert abs(sum(samples) / len(samples) - lat.mean) < 0.01 and lat.mean == pytest.approx(0.85)
+
+
+def test_gymnasium_env_passes_the_checker_and_the_oracle_solves_it_through_candidates():
+    from gymnasium.utils.env_checker import check_env
+
+    from tenfold.distrl.env import PhoneEnv, oracle_index
+
+    check_env(PhoneEnv(), skip_render_check=True)
+    for split in ("train", "test"):
+        env = PhoneEnv(split)
+        for i in range(len(env.tasks)):
+            env.reset(seed=0, options={"task": i})
+            reward, done, truncated = 0.0, False, False
+            while not (done or truncated):
+                _, reward, done, truncated, info = env.step(oracle_index(env))
+                assert info["valid"] and info["latency"] > 0
+            assert reward == 1.0, env.tasks[i].instruction
