@@ -218,15 +218,17 @@ def _extract(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UserError(str(exc)) from None
     # both inputs checked before either is used, every problem in the one line
-    problems = []
-    for check in (lambda: _check_checkpoint(args.checkpoint), lambda: PiiCorpus.load(args.corpus)):
-        try:
-            check()
-        except UserError as exc:
-            problems.append(str(exc))
-    if problems:
+    problems, corpus = [], None
+    try:
+        _check_checkpoint(args.checkpoint)
+    except UserError as exc:
+        problems.append(str(exc))
+    try:
+        corpus = PiiCorpus.load(args.corpus)
+    except UserError as exc:
+        problems.append(str(exc))
+    if problems or corpus is None:
         raise UserError("; ".join(problems))
-    corpus = PiiCorpus.load(args.corpus)
     out = extract_checkpoint(corpus, cfg.train, args.checkpoint.resolve(), ex)
     rec = corpus.record_of()
     print_table(

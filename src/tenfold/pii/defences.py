@@ -54,7 +54,12 @@ class DPBlockTrainer(BlockTrainer):
 
     def __init__(self, model: torch.nn.Module, train: Blocks, optim: OptimConfig, workdir: Path, cfg: Any, **kw: Any):
         _require_opacus()
+        import warnings
+
         from opacus import GradSampleModule
+
+        # Opacus's hooks fire on module outputs when no input needs a gradient (token ids never do): expected here
+        warnings.filterwarnings("ignore", message="Full backward hook is firing", category=UserWarning)
         from opacus.optimizers import DPOptimizer
 
         def factory(m: torch.nn.Module) -> torch.optim.Optimizer:
@@ -69,10 +74,6 @@ class DPBlockTrainer(BlockTrainer):
         super().__init__(GradSampleModule(model), train, optim, workdir, optimizer=factory, **kw)
 
     def loss(self, batch: torch.Tensor) -> torch.Tensor:
-        import warnings
-
-        # Opacus's hooks fire on module outputs when no input needs a gradient (token ids never do): expected here
-        warnings.filterwarnings("ignore", message="Full backward hook is firing", category=UserWarning)
         ids = self.train_blocks.ids[batch]
         b, t = ids.shape
         positions = torch.arange(t - 1).expand(b, t - 1)  # a batch dimension: see the module docstring

@@ -241,13 +241,13 @@ def _emails_by_example(corpus: PiiCorpus) -> dict[int, set[str]]:
     return where
 
 
-def seen_pii(corpus: PiiCorpus, workdir: Path, after: int, upto: int) -> frozenset[str]:
-    """Emails in the training pieces the trainer saw in steps ``after + 1 … upto`` (from ``seen.jsonl``)."""
+def seen_by_step(workdir: Path) -> dict[int, frozenset[str]]:
+    """The emails each optimizer step saw whole (from ``seen.jsonl`` and ``pieces.json``, read once)."""
     held = json.loads((Path(workdir) / "pieces.json").read_text())
     rows = [json.loads(line) for line in (Path(workdir) / "seen.jsonl").read_text().splitlines() if line]
-    out: set[str] = set()
-    for row in rows:
-        if after < row["step"] <= upto:
-            for position in row["examples"]:
-                out.update(held[position])
-    return frozenset(out)
+    return {row["step"]: frozenset(e for position in row["examples"] for e in held[position]) for row in rows}
+
+
+def seen_pii(corpus: PiiCorpus, workdir: Path, after: int, upto: int) -> frozenset[str]:
+    """Emails in the training pieces the trainer saw in steps ``after + 1 … upto``."""
+    return frozenset().union(*(s for step, s in seen_by_step(workdir).items() if after < step <= upto))
