@@ -123,3 +123,38 @@ def report_row(report: str, system: str) -> str:
     rows = [line for line in report.splitlines() if line.startswith(f"| {system} |")]
     assert rows, f"{system} is not in the report's summary"
     return rows[0]
+
+
+def _ray_pids() -> set[int]:
+    """Processes of a local Ray instance (GCS, raylet, workers, agents), by their command lines."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if any(m in cmd for m in (b"raylet", b"gcs_server", b"ray::", b"ray/_private", b"default_worker.py")):
+            pids.add(int(entry.name))
+    return pids
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """One local Ray instance for every Ray test of the session (ProjectTest's sweep, DistRL's backend): starting
+    Ray costs seconds, so it starts once; at the end it is shut down and no Ray process it started may remain."""
+    ray = pytest.importorskip("ray")
+    before = _ray_pids()
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    if started:
+        import time
+
+        ray.shutdown()
+        deadline = time.monotonic() + 15
+        while (left := _ray_pids() - before) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not left, f"Ray processes left behind: {sorted(left)}"

@@ -8,7 +8,7 @@ the report and the conformance tests find everything else from there.
 
 from __future__ import annotations
 
-from tenfold import aac, collapse, flowreason, latim, lm, pii, pipkag, projecttest, zweistein
+from tenfold import aac, collapse, distrl, flowreason, latim, lm, pii, pipkag, projecttest, zweistein
 from tenfold.common.errors import UserError
 from tenfold.common.registry import Paper, SystemSpec
 
@@ -25,13 +25,6 @@ PPMARL = _planned(
     ("Tingting Yuan", "Hwei-Ming Chung", "Xiaoming Fu"),
     "2204.12064",
 )
-DISTRL = _planned(
-    "distrl",
-    "asynchronous distributed RL for device-control agents, on Ray",
-    "DistRL: An Asynchronous Distributed Reinforcement Learning Framework for On-Device Control Agents",
-    ("Taiyi Wang", "Zhihao Wu", "Jianheng Liu", "Jianye Hao", "Jun Wang", "Kun Shao"),
-    "2410.14803",
-)
 
 CORE: tuple[SystemSpec, ...] = (lm.SYSTEM,)
 """Shared infrastructure with its own checks in the report (not a paper)."""
@@ -46,7 +39,7 @@ SYSTEMS: tuple[SystemSpec, ...] = (
     zweistein.SYSTEM,
     flowreason.SYSTEM,
     PPMARL,
-    DISTRL,
+    distrl.SYSTEM,
 )
 """The ten systems, in the order of the arXiv listing."""
 

@@ -175,13 +175,13 @@ def test_reproduce_writes_report(tmp_path):
     """A planned system is listed as not built (never with numbers); a built one's rows and plots are in the report,
     and a re-run reads the finished reproduction back from the cache with the same figures."""
     from tenfold.common.reproduce import reproduce_systems
-    from tenfold.systems import DISTRL, get_system
+    from tenfold.systems import PPMARL, get_system
 
     out = tmp_path / "report"
-    assert reproduce_systems([get_system("zweistein"), DISTRL], "test", out, seed=0) == 0
+    assert reproduce_systems([get_system("zweistein"), PPMARL], "test", out, seed=0) == 0
     html, md = (out / "index.html").read_text(), (out / "report.md").read_text()
     assert "Zweistein-d2 beats" in html and "data:image/png;base64," in html
-    assert "Not built yet: no numbers are reported." in html and "| distrl |" in md
+    assert "Not built yet: no numbers are reported." in html and "| ppmarl |" in md
     first = json.loads(next((out / "zweistein").glob("*/reproduction.json")).read_text())
     assert reproduce_systems([get_system("zweistein")], "test", out, seed=0) == 0
     assert "(cached)" in (out / "report.md").read_text()

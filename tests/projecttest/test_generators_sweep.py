@@ -142,8 +142,7 @@ def test_replay_runs_are_identical_and_resume(toy, tmp_path):
     assert len(again) == 2 and len((tmp_path / "r1" / "records.jsonl").read_text().splitlines()) == 2
 
 
-def test_ray_executor_gives_the_same_records(toy, tmp_path):
-    pytest.importorskip("ray")
+def test_ray_executor_gives_the_same_records(toy, tmp_path, ray_session):
     src = tmp_path / "replies.jsonl"
     other = write_toy_project(tmp_path / "more", name="calc2")
     rows = [

@@ -7,7 +7,8 @@ actions, parameterised tasks with programmatic success checks, and a latency mod
 * a screen    a list of :class:`Node` (id, role, text, bounds, clickable/editable), what an accessibility dump gives;
 * actions     ``tap(node)``, ``type(node, text)``, ``back``, ``home``, ``enter``, ``complete`` (the agent's "done");
 * tasks       :class:`Task` — an instruction, a check on the device state, and the parameters it was built from;
-  :func:`tasks` lists them and splits them into train and held-out by parameter value;
+  :func:`tasks` lists them and splits them into train and held-out tasks (new combinations of switch and direction
+  or hour and minute, and search words and products never seen in training);
 * latency     :class:`Latency` — seconds per step: a base delay, jitter, and rare stalls (what makes synchronous
   collection wait for its slowest worker).
 """
@@ -270,17 +271,22 @@ def _buy(p: str) -> Task:
 
 
 def tasks(split: str = "train") -> list[Task]:
-    """Every task of a split. Held out: the last toggle, alarms at odd hours, the last two queries and products —
-    parameter values a policy never trained on."""
+    """Every task of a split. Held out: new combinations — turning on the last switch and off the one before it
+    (each switched the other way in training), alarms whose hour and minute each occur in training but never
+    together — and new values: the last two queries and products. A hashed bag-of-words policy has no weight for a
+    word it never saw, so new switch names or hours could only be guessed; new combinations and new search words
+    (matched through the word overlap with the task) can be learned."""
     if split not in ("train", "test", "all"):
         raise ValueError(f"split must be train, test or all, got {split!r}")
-    out = {"train": [], "test": []}
+    out: dict[str, list[Task]] = {"train": [], "test": []}
+    last = len(TOGGLES) - 1
     for i, t in enumerate(TOGGLES):
         for on in (True, False):
-            out["test" if i == len(TOGGLES) - 1 else "train"].append(_toggle(t, on))
+            held = (i, on) in ((last, True), (last - 1, False))
+            out["test" if held else "train"].append(_toggle(t, on))
     for h in (6, 7, 8, 9):
         for m in (0, 30):
-            out["test" if h % 2 else "train"].append(_alarm(h, m))
+            out["test" if (h + m // 30) % 2 else "train"].append(_alarm(h, m))
     for i, q in enumerate(QUERIES):
         for k in (1, 2):
             out["test" if i >= len(QUERIES) - 2 else "train"].append(_search(q, k))

@@ -4,6 +4,8 @@ Observation (``gymnasium.spaces.Dict``), with D = ``features`` hashed bag-of-wor
 
 * ``task``        [D] float32: the instruction's words;
 * ``screen``      [D] float32: the words of every node of the accessibility tree;
+* ``last``        [D] float32: the previous action's description (AutoUI, the paper's policy, also reads its
+  action history: without it "the switch is on" cannot tell "turn it on" from "done");
 * ``candidates``  [K, D] float32: each candidate action's description ("tap Settings", "type 07 into hour");
 * ``mask``        [K] int8: 1 for real candidates, 0 for padding.
 
@@ -11,7 +13,8 @@ Action: ``Discrete(K)``, an index into the candidates (a masked index is an inva
 invalid tap on a phone). Candidates, in a stable order: a tap on every clickable node, typing each of the task's
 phrases into every editable field, then back, home, enter, complete. Reward 1 when the agent completes a solved task,
 else 0 (the evaluator's verdict; the official reward shaping lives with the learner). ``info`` carries the step's
-simulated latency, whether the action was valid, and the candidates' descriptions.
+simulated latency, whether the action was valid, whether it repeated the previous one (the official
+penalises repeats), and the candidates' descriptions.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class PhoneEnv(gym.Env):
             {
                 "task": box,
                 "screen": box,
+                "last": box,
                 "candidates": gym.spaces.Box(0.0, 1.0, (max_actions, features), np.float32),
                 "mask": gym.spaces.MultiBinary(max_actions),
             }
@@ -84,6 +88,7 @@ class PhoneEnv(gym.Env):
         self.task: Task = self.tasks[0]
         self.device = Device()
         self.steps = 0
+        self.last = ""
         self._py_rng = random.Random(0)
 
     def _observe(self) -> tuple[dict[str, np.ndarray], list[tuple[Action, str]]]:
@@ -98,6 +103,7 @@ class PhoneEnv(gym.Env):
         obs = {
             "task": bag_of_words(self.task.instruction, self.dim),
             "screen": bag_of_words(screen, self.dim),
+            "last": bag_of_words(self.last, self.dim),
             "candidates": desc,
             "mask": mask,
         }
@@ -112,14 +118,17 @@ class PhoneEnv(gym.Env):
             self.tasks[index] if index is not None else self.tasks[int(self.np_random.integers(len(self.tasks)))]
         )
         self.device = self.task.device()
-        self.steps = 0
+        self.steps, self.last = 0, ""
         obs, cands = self._observe()
         return obs, {"task": self.task.instruction, "candidates": [d for _, d in cands]}
 
     def step(self, action: int):
         _, cands = self._observe()
         valid = 0 <= int(action) < len(cands)
+        repeat = False
         if valid:
+            repeat = cands[int(action)][1] == self.last
+            self.last = cands[int(action)][1]
             valid = self.device.act(cands[int(action)][0])
         self.steps += 1
         done = self.device.state.done
@@ -128,6 +137,7 @@ class PhoneEnv(gym.Env):
         info = {
             "latency": self.latency.sample(self._py_rng),
             "valid": valid,
+            "repeat": repeat,
             "candidates": [d for _, d in cands],
             "success": reward > 0,
         }

@@ -112,12 +112,17 @@ class PrioritizedReplay:
             self.items[slot] = item
         else:
             self.items.append(item)
-        self.tree.update(slot, priority**self.alpha)
+        self.tree.update(slot, self._scaled(priority))
         self.next = (self.next + 1) % self.tree.capacity
         return slot
 
+    def _scaled(self, priority: float) -> float:
+        # 0 stays 0 at α = 0 (Python's 0 ** 0 is 1): an evicted item must never be drawn, even uniformly
+        return priority**self.alpha if priority > 0 else 0.0
+
     def update(self, slot: int, priority: float) -> None:
-        self.tree.update(slot, priority**self.alpha)
+        """Set an item's priority (0 evicts it: it is never drawn again until overwritten)."""
+        self.tree.update(slot, self._scaled(priority))
 
     def probability(self, slot: int) -> float:
         return self.tree[slot] / self.tree.total
