@@ -37,11 +37,16 @@ def test_sync_baseline_with_checkpoints(cli, tmp_path):
         "filtered-bc",
         "--checkpoint-every",
         "5",
+        "--evaluator",
+        "noisy",
+        "--set",
+        "evaluator.false_positive=0.2",
         "--out-dir",
         run,
         check=True,
     )
     assert (run / "checkpoint.pt").exists() and json.loads((run / "summary.json").read_text())["updates"] > 0
+    assert json.loads((run / "config.json").read_text())["config"]["evaluator"]["false_positive"] == 0.2
 
 
 @pytest.mark.smoke

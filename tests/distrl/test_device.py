@@ -1,5 +1,6 @@
 """The simulated phone: a scripted oracle solves every task, a uniform-random policy almost none, the splits are
-disjoint by parameter value, invalid actions do nothing, and the latency model's mean is its analytic one."""
+disjoint (new combinations or new values), invalid actions do nothing, the latency mean is the analytic one, and
+the evaluators (programmatic, noisy and slow, user-supplied) give the reward."""
 
 from __future__ import annotations
 
@@ -26,10 +27,16 @@ def test_random_policy_rarely_succeeds():
     assert wins / (10 * len(tasks("all"))) < 0.10
 
 
-def test_held_out_tasks_use_unseen_parameters():
+def test_held_out_tasks_are_new_combinations_or_new_values():
     train = {t.params for t in tasks("train")}
     test = {t.params for t in tasks("test")}
     assert not train & test and {t.family for t in tasks("test")} == {t.family for t in tasks("train")}
+    seen = {p for t in tasks("train") for p in t.params}
+    for t in tasks("test"):
+        if t.family in ("settings", "clock"):  # each switch, direction, hour and minute occurs in training
+            assert set(t.params) <= seen, t.instruction
+        else:  # queries and products never do
+            assert t.params[0] not in seen, t.instruction
 
 
 def test_invalid_actions_do_nothing():
@@ -65,3 +72,35 @@ def test_gymnasium_env_passes_the_checker_and_the_oracle_solves_it_through_candi
                 _, reward, done, truncated, info = env.step(oracle_index(env))
                 assert info["valid"] and info["latency"] > 0
             assert reward == 1.0, env.tasks[i].instruction
+
+
+def _complete_unsolved(env):
+    env.reset(seed=0, options={"task": 0})
+    return env.step(len(env._observe()[1]) - 1)  # "complete" is the last candidate
+
+
+def _complete_solved(env):
+    from tenfold.distrl.env import oracle_index
+
+    env.reset(seed=0, options={"task": 0})
+    while True:
+        out = env.step(oracle_index(env))
+        if out[2]:
+            return out
+
+
+def test_evaluators_programmatic_noisy_and_user_supplied():
+    from tenfold.distrl.env import PhoneEnv
+    from tenfold.distrl.evaluators import EvaluatorConfig, user_evaluator
+
+    env = PhoneEnv()
+    assert _complete_solved(env)[1] == 1.0 and _complete_unsolved(env)[1] == 0.0
+    liar = PhoneEnv(evaluator=EvaluatorConfig("noisy", false_positive=1.0, false_negative=1.0, delay=4.0))
+    _, reward, _, _, info = _complete_unsolved(liar)
+    assert reward == 1.0 and info["success"] is False and info["latency"] >= 0.5 + 2.0  # judged wrong, and slowly
+    _, reward, _, _, info = _complete_solved(liar)
+    assert reward == 0.0 and info["success"] is True
+    strict = PhoneEnv(evaluator=user_evaluator(lambda task, state: False))
+    assert _complete_solved(strict)[1] == 0.0
+    with pytest.raises(ValueError):
+        EvaluatorConfig("noisy", false_positive=1.5)

@@ -33,6 +33,7 @@ def _worker_counts(text: str) -> tuple[int, ...]:
 
 
 def register(sub) -> None:
+    from tenfold.distrl.evaluators import EVALUATORS
     from tenfold.distrl.names import BACKENDS, METHODS, MODES
 
     inner = add_group(
@@ -62,6 +63,13 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--checkpoint-every", type=non_negative_int, default=None, help="save the learner every N updates (0: off)"
+    )
+    p.add_argument(
+        "--evaluator",
+        choices=EVALUATORS,
+        default=None,
+        help="who judges success: programmatic (default) or noisy (an LLM judge's errors and delay: "
+        "--set evaluator.false_positive=0.1 --set evaluator.delay=3)",
     )
     add_run_args(p, out_dir_help="run directory (default: a new one under ./runs; an existing one resumes)")
 
@@ -109,6 +117,7 @@ def _config(args: argparse.Namespace) -> Any:
     from tenfold.common.cli import print_config
     from tenfold.common.config import apply_overrides
     from tenfold.distrl.config import repro_config
+    from tenfold.distrl.evaluators import EvaluatorConfig
     from tenfold.distrl.runtime import variant
 
     run = repro_config(args.preset).run
@@ -123,6 +132,7 @@ def _config(args: argparse.Namespace) -> Any:
             "budget": args.budget,
             "time_scale": args.time_scale,
             "checkpoint_every": args.checkpoint_every,
+            "evaluator": EvaluatorConfig(args.evaluator) if args.evaluator else None,
         }.items()
         if v is not None
     }

@@ -11,8 +11,9 @@ Observation (``gymnasium.spaces.Dict``), with D = ``features`` hashed bag-of-wor
 
 Action: ``Discrete(K)``, an index into the candidates (a masked index is an invalid action: nothing happens, as an
 invalid tap on a phone). Candidates, in a stable order: a tap on every clickable node, typing each of the task's
-phrases into every editable field, then back, home, enter, complete. Reward 1 when the agent completes a solved task,
-else 0 (the evaluator's verdict; the official reward shaping lives with the learner). ``info`` carries the step's
+phrases into every editable field, then back, home, enter, complete. Reward 1 when the evaluator
+(:mod:`~tenfold.distrl.evaluators`: the programmatic check by default) judges a completed episode a success, else 0
+(the official reward shaping lives with the learner); ``info["success"]`` is the true check. ``info`` carries the step's
 simulated latency, whether the action was valid, whether it repeated the previous one (the official
 penalises repeats), and the candidates' descriptions.
 """
@@ -27,6 +28,7 @@ import gymnasium as gym
 import numpy as np
 
 from tenfold.distrl.device import Action, Device, Latency, Task, tasks
+from tenfold.distrl.evaluators import Evaluator, EvaluatorConfig
 
 
 def phrases(task: Task) -> tuple[str, ...]:
@@ -69,8 +71,10 @@ class PhoneEnv(gym.Env):
         max_actions: int = 16,
         latency: Latency | None = None,
         render_mode: str | None = None,
+        evaluator: Evaluator | None = None,
     ):
         self.tasks = tasks(split)
+        self.evaluator: Evaluator = evaluator or EvaluatorConfig()
         self.max_steps, self.dim, self.k = max_steps, features, max_actions
         self.latency = latency or Latency()
         self.render_mode = render_mode
@@ -132,14 +136,20 @@ class PhoneEnv(gym.Env):
             valid = self.device.act(cands[int(action)][0])
         self.steps += 1
         done = self.device.state.done
-        reward = 1.0 if done and self.task.check(self.device.state) else 0.0
+        latency = self.latency.sample(self._py_rng)
+        success = judged = False
+        if done:  # the evaluator's verdict is the reward; the true check is reported beside it
+            success = self.task.check(self.device.state)
+            judged, seconds = self.evaluator(self.task, self.device.state, self._py_rng)
+            latency += seconds
+        reward = 1.0 if judged else 0.0
         obs, cands = self._observe()
         info = {
-            "latency": self.latency.sample(self._py_rng),
+            "latency": latency,
             "valid": valid,
             "repeat": repeat,
             "candidates": [d for _, d in cands],
-            "success": reward > 0,
+            "success": success,
         }
         return obs, reward, done, (not done and self.steps >= self.max_steps), info
 

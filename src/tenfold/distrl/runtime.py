@@ -36,6 +36,7 @@ from tenfold.common.config import check_fields
 from tenfold.common.progress import progress
 from tenfold.distrl.device import Latency, oracle_action, tasks
 from tenfold.distrl.env import PhoneEnv, candidates
+from tenfold.distrl.evaluators import EvaluatorConfig
 from tenfold.distrl.learner import Learner, LearnerConfig, Trajectory
 from tenfold.distrl.names import BACKENDS, MODES
 from tenfold.distrl.policy import Agent, batch
@@ -97,6 +98,9 @@ class RunConfig:
     """steps before an episode is cut."""
     latency: Latency = field(default_factory=Latency)
     """the devices' step latency (base, jitter, stalls)."""
+    evaluator: EvaluatorConfig = field(default_factory=EvaluatorConfig)
+    """who judges success for the reward: the programmatic check, or a noisy, slow judge (held-out evaluation always
+    uses the programmatic check)."""
 
     def __post_init__(self) -> None:
         check_fields(
@@ -500,13 +504,20 @@ def train(cfg: RunConfig, seed: int = 0, checkpoint: Path | None = None, agent_o
         seed: seeds the warm start, the learner and every worker's episodes.
         checkpoint: save the learner there every ``checkpoint_every`` updates, and resume from it when it exists
             (counts, versions, buffer and curve survive; the order after a resume is not bit-identical to an
-            uninterrupted run: episodes in flight at the kill are lost, and workers go on with the next episode numbers).
+            uninterrupted run: episodes in flight at the kill are lost; workers go on with the next episode numbers).
         agent_out: save the final agent there with its config (what ``tenfold distrl play`` loads).
     """
     run = _Run(cfg, seed, checkpoint)
     t0 = getattr(run, "resumed_at", 0.0)
     spec = WorkerSpec(
-        seed, "train", cfg.max_steps, cfg.learner.features, cfg.learner.hidden, cfg.latency, cfg.time_scale
+        seed,
+        "train",
+        cfg.max_steps,
+        cfg.learner.features,
+        cfg.learner.hidden,
+        cfg.latency,
+        cfg.time_scale,
+        cfg.evaluator,
     )
     drivers = {
         ("async", False): _async_simulated,

@@ -32,6 +32,7 @@ from typing import Any
 
 from tenfold.common.errors import UserError
 from tenfold.distrl.device import Latency
+from tenfold.distrl.evaluators import Evaluator, EvaluatorConfig
 from tenfold.distrl.learner import Step, Trajectory, load_actor
 
 
@@ -52,6 +53,8 @@ class WorkerSpec:
     latency: Latency = field(default_factory=Latency)
     time_scale: float = 0.0
     """real seconds slept per simulated second of device latency (0: never sleep — the simulated clock)."""
+    evaluator: Evaluator = field(default_factory=EvaluatorConfig)
+    """who judges success (the reward)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,13 @@ class Worker:
         if in_process:  # a process of its own: one thread each; in the caller's process, its setting is not ours
             torch.set_num_threads(1)
         self.id, self.spec, self.in_process = worker_id, spec, in_process
-        self.env = PhoneEnv(split=spec.split, max_steps=spec.max_steps, features=spec.features, latency=spec.latency)
+        self.env = PhoneEnv(
+            split=spec.split,
+            max_steps=spec.max_steps,
+            features=spec.features,
+            latency=spec.latency,
+            evaluator=spec.evaluator,
+        )
         self.agent = Agent(spec.features, spec.hidden, seed=0)
         self.version = -1
 
