@@ -76,3 +76,14 @@ def test_state_round_trips_and_the_next_update_is_identical():
     assert (b.version, b.updates, len(b.replay)) == (a.version, a.updates, len(a.replay))
     sa, sb = a.update(), b.update()
     assert a.trained_on == b.trained_on and sa.actor_loss == sb.actor_loss
+
+
+def test_best_trajectory_filtering_keeps_the_actor_on_the_top_fraction():
+    learner = Learner(LearnerConfig(**SMALL, best_fraction=0.25), 0)
+    for traj in _episodes(8):
+        learner.add(traj)
+    for i, score in enumerate([0, 1, 2, 3, 4, 5, 6, 7]):
+        learner._stored(i).score = float(score)
+    assert learner._filter_bar() == float(np.quantile(range(8), 0.75))
+    assert Learner(LearnerConfig(**SMALL), 0)._filter_bar() == -np.inf
+    learner.update()  # the filtered update runs

@@ -119,3 +119,10 @@ def test_a_checkpoint_survives_kill_9_and_training_resumes(tmp_path):
         assert resumed.tags[w][: len(tags)] == tags  # versions delivered before the kill are kept, in order
     kept = [(i.traj.worker, i.traj.episode, i.traj.version) for i in after["learner"]["items"]][: len(items)]
     assert kept == items
+
+
+def test_real_clock_async_and_sync_train_with_sleeping_workers():
+    real = replace(TINY, budget=30.0, time_scale=0.005)  # 0.15 s of real time each
+    for mode in ("async", "sync"):
+        out = train(replace(real, mode=mode), seed=0)
+        assert out.transitions > 0 and out.curve[0].seconds == 0.0 and out.seconds == 30.0

@@ -325,10 +325,9 @@ class Learner:
         target = torch.as_tensor(np.concatenate(targets), dtype=torch.float32)
         adv = torch.as_tensor(np.concatenate(advantages), dtype=torch.float32)
         w = torch.as_tensor(np.concatenate(step_weights), dtype=torch.float32)
+        bar = self._filter_bar()
         keep = torch.as_tensor(
-            np.concatenate(
-                [np.full(n, self._passes_filter(it)) for (it, _, _), n in zip(windows, lengths, strict=True)]
-            ),
+            np.concatenate([np.full(n, it.score >= bar) for (it, _, _), n in zip(windows, lengths, strict=True)]),
             dtype=torch.float32,
         )
 
@@ -390,12 +389,14 @@ class Learner:
             evicted,
         )
 
-    def _passes_filter(self, item: _Stored) -> bool:
+    def _filter_bar(self) -> float:
+        """The score a trajectory needs for the actor term: the top ``best_fraction`` of the buffer by return −
+        V(x_0) (official ``filter_buffer``), −inf without filtering."""
         frac = self.cfg.best_fraction
         if frac is None or self.cfg.method == "filtered-bc":
-            return True
+            return -np.inf
         scores = [self._stored(i).score for i in range(len(self.replay))]
-        return item.score >= float(np.quantile(scores, 1 - frac))
+        return float(np.quantile(scores, 1 - frac))
 
     # -- weights and checkpoints --------------------------------------------------------------------------------------
     def actor_weights(self) -> dict[str, np.ndarray]:

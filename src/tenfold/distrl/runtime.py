@@ -34,7 +34,7 @@ import torch
 
 from tenfold.common.config import check_fields
 from tenfold.common.progress import progress
-from tenfold.distrl.device import Latency, oracle_action, tasks
+from tenfold.distrl.device import Latency, oracle_action
 from tenfold.distrl.env import PhoneEnv, candidates
 from tenfold.distrl.evaluators import EvaluatorConfig
 from tenfold.distrl.learner import Learner, LearnerConfig, Trajectory
@@ -582,7 +582,3 @@ def variant(cfg: RunConfig, **changes: Any) -> RunConfig:
     lc = {k: v for k, v in changes.items() if k in learner_fields}
     rc = {k: v for k, v in changes.items() if k not in learner_fields}
     return replace(cfg, learner=replace(cfg.learner, **lc), **rc)
-
-
-def heldout_tasks() -> int:
-    return len(tasks("test"))
