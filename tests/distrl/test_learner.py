@@ -87,3 +87,14 @@ def test_best_trajectory_filtering_keeps_the_actor_on_the_top_fraction():
     assert learner._filter_bar() == float(np.quantile(range(8), 0.75))
     assert Learner(LearnerConfig(**SMALL), 0)._filter_bar() == -np.inf
     learner.update()  # the filtered update runs
+
+
+def test_a_learner_that_outruns_its_workers_waits_for_fresh_data():
+    learner = Learner(LearnerConfig(**SMALL, max_staleness=3), 0)
+    for traj in _episodes(4):
+        learner.add(traj)
+    for _ in range(4):
+        learner.update()
+    assert not learner.ready  # version 4, newest data version 0: nothing within 3 versions
+    learner.add(_episodes(1, version=4, first=50)[0])
+    assert learner.ready and learner.update().version == 5

@@ -126,3 +126,10 @@ def test_real_clock_async_and_sync_train_with_sleeping_workers():
     for mode in ("async", "sync"):
         out = train(replace(real, mode=mode), seed=0)
         assert out.transitions > 0 and out.curve[0].seconds == 0.0 and out.seconds == 30.0
+
+
+def test_measured_learner_time_mode_runs():
+    # the learner's simulated time is its measured compute time: not repeatable, so only that it trains
+    # (milliseconds per update against 0.85 s per device step: a short budget, or thousands of updates)
+    out = train(replace(TINY, budget=10.0, update_seconds=None), seed=0)
+    assert out.updates > 0 and out.seconds == 10.0

@@ -214,6 +214,8 @@ class Learner:
         self.updates = 0
         self.received = 0
         self.max_priority = 1.0
+        self.newest = -1
+        """the newest behaviour version received."""
         self.trained_on: list[tuple[int, int]] = []
         """(worker, episode) of every trajectory the last update drew (what the learner trained on)."""
 
@@ -236,11 +238,15 @@ class Learner:
             raise ValueError("an empty trajectory cannot be stored")
         rewards, mc = self.shaped_rewards(traj)
         self.received += 1
+        self.newest = max(self.newest, traj.version)
         return self.replay.add(_Stored(traj, mc, rewards, score=float(mc[0])), self.max_priority)
 
     @property
     def ready(self) -> bool:
-        return len(self.replay) >= self.cfg.min_buffer
+        """Enough trajectories, and at least one within ``max_staleness`` versions: a learner that outruns its
+        workers waits for fresh data instead of training on stale data (a rate limit, as Reverb's)."""
+        fresh = self.cfg.max_staleness is None or self.version - self.newest <= self.cfg.max_staleness
+        return len(self.replay) >= self.cfg.min_buffer and fresh
 
     def _stored(self, slot: int) -> _Stored:
         item = self.replay.items[slot]
@@ -412,6 +418,7 @@ class Learner:
             "updates": self.updates,
             "received": self.received,
             "max_priority": self.max_priority,
+            "newest": self.newest,
             "items": self.replay.items,
             "next": self.replay.next,
             "tree": self.replay.tree.nodes.copy(),
@@ -423,7 +430,7 @@ class Learner:
         self.agent.load_state_dict(state["agent"])
         self.opt.load_state_dict(state["opt"])
         self.version, self.updates, self.received = state["version"], state["updates"], state["received"]
-        self.max_priority = state["max_priority"]
+        self.max_priority, self.newest = state["max_priority"], state["newest"]
         self.replay.items, self.replay.next = list(state["items"]), state["next"]
         self.replay.tree.nodes[:] = state["tree"]
         self.replay.rng.bit_generator.state = state["replay_rng"]

@@ -437,7 +437,7 @@ def _sync_simulated(run: _Run, backend: Backend, t0: float) -> float:
         if run.learner.ready:
             n = max(1, round(cfg.sync_updates * sum(tr is not None for _, _, tr in arrivals)))
             for _ in range(n):
-                if t >= cfg.budget:
+                if t >= cfg.budget or not run.learner.ready:
                     break
                 t += run.update(t)
             run.publish(t)
@@ -491,6 +491,8 @@ def _sync_real(run: _Run, backend: Backend, t0: float) -> float:
         run.evaluate_until(now())
         if run.learner.ready:
             for _ in range(max(1, round(cfg.sync_updates * got))):
+                if not run.learner.ready:
+                    break
                 run.update(now())
             run.publish(now())
     return cfg.budget
