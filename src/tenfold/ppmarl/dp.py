@@ -1,0 +1,91 @@
+"""Differential privacy of what leaves an agent: per-sample clipping, the Gaussian mechanism, Poisson sampling, and
+ε from ``dp-accounting`` (RDP, or PLD for the tight value).
+
+Glossary (the reconstructed design, README):
+
+* C      clipping bound: every released per-sample vector has L2 norm ≤ C (:func:`clip_rows`);
+* σ      noise multiplier: a release is the clipped rows + N(0, σ²C²) on every coordinate (:func:`gaussian_release`);
+* q      Poisson sampling rate: each replay index is in a batch independently with probability q
+  (:func:`poisson_batch`; fixed-size shuffled batches would void the subsampled-Gaussian analysis);
+* T      critic updates; each releases 2 batches per agent (the current and the target pass), so an agent's ε is the
+  composition of 2T Poisson-subsampled Gaussian mechanisms (:func:`epsilon`).
+
+Identities (tested): 2 releases × 1,000 updates at σ = 1, q = 0.01, δ = 1e-5 give ε = 2.8665 (RDP); one full-batch
+release at σ = 1 gives the exact Gaussian-mechanism ε = 4.3772 (PLD; RDP's bound: 4.7285).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from tenfold.common.errors import UserError
+
+ACCOUNTANTS = ("rdp", "pld")
+
+
+def clip_rows(x: np.ndarray, bound: float) -> np.ndarray:
+    """Scale each row of ``x`` [B, h] to L2 norm ≤ ``bound`` (rows already inside are unchanged)."""
+    if bound <= 0:
+        raise UserError(f"the clipping bound must be positive, got {bound}")
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x * np.minimum(1.0, bound / np.maximum(norms, 1e-12))
+
+
+def gaussian_release(x: np.ndarray, bound: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Clip the rows of ``x`` [B, h] to ``bound`` and add N(0, (σ·bound)²) to every coordinate."""
+    if sigma < 0:
+        raise UserError(f"the noise multiplier must be >= 0, got {sigma}")
+    clipped = clip_rows(x, bound)
+    return clipped + rng.normal(0.0, sigma * bound, size=clipped.shape)
+
+
+def poisson_batch(n: int, q: float, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``range(n)``, each included independently with probability ``q`` (the batch size varies)."""
+    if not 0 < q <= 1:
+        raise UserError(f"the sampling rate must be in (0, 1], got {q}")
+    return np.flatnonzero(rng.random(n) < q)
+
+
+def epsilon(releases: int, q: float, sigma: float, delta: float, accountant: str = "rdp") -> float:
+    """ε of ``releases`` Poisson-subsampled (rate ``q``) Gaussian mechanisms with noise multiplier ``sigma``.
+
+    Args:
+        releases: mechanisms composed (2 per critic update).
+        q: sampling rate (1: full batch, no subsampling).
+        sigma: noise multiplier σ (> 0).
+        delta: δ.
+        accountant: ``rdp`` (Rényi DP, Mironov 2017) or ``pld`` (privacy loss distributions: tight).
+    """
+    import dp_accounting as dpa
+    from dp_accounting.pld import pld_privacy_accountant
+    from dp_accounting.rdp import rdp_privacy_accountant
+
+    if sigma <= 0 or not 0 < q <= 1 or not 0 < delta < 1 or releases < 0:
+        raise UserError(f"invalid DP parameters: σ={sigma}, q={q}, δ={delta}, releases={releases}")
+    if accountant not in ACCOUNTANTS:
+        raise UserError(f"unknown accountant {accountant!r}; known: {', '.join(ACCOUNTANTS)}")
+    if releases == 0:
+        return 0.0
+    one = dpa.GaussianDpEvent(sigma)
+    event = one if q == 1 else dpa.PoissonSampledDpEvent(q, one)
+    acc = rdp_privacy_accountant.RdpAccountant() if accountant == "rdp" else pld_privacy_accountant.PLDAccountant()
+    acc.compose(dpa.SelfComposedDpEvent(event, releases) if releases > 1 else event)
+    return float(acc.get_epsilon(delta))
+
+
+@dataclass
+class PrivacyLedger:
+    """Every release of every agent, counted (the ε reported is always of what was actually released)."""
+
+    q: float
+    sigma: float
+    delta: float = 1e-5
+    releases: dict[str, int] = field(default_factory=dict)
+
+    def release(self, agent: str, n: int = 1) -> None:
+        self.releases[agent] = self.releases.get(agent, 0) + n
+
+    def epsilon(self, agent: str, accountant: str = "rdp") -> float:
+        return epsilon(self.releases.get(agent, 0), self.q, self.sigma, self.delta, accountant)
