@@ -115,3 +115,15 @@ def test_paillier_sums_exactly():
     xs = [np.array([0.5, -1.25, 3.0]), np.array([1.0, 2.0, -0.125])]
     assert np.allclose(p.decrypt(p.aggregate([p.encrypt(x) for x in xs])), xs[0] + xs[1], atol=1e-12)
     assert p.nbytes(p.encrypt(np.zeros(3))) <= 3 * 128  # < n², n of 512 bits
+
+
+def test_our_environments_pass_the_pettingzoo_parallel_api_test():
+    from pettingzoo.test import parallel_api_test
+
+    from tenfold.ppmarl.envs import DroneCellEnv, EdgeOffloadEnv
+
+    for env in (DroneCellEnv(), EdgeOffloadEnv()):
+        parallel_api_test(env, num_cycles=60)
+        assert env.private_features(env.possible_agents[0]).stop <= env.observation_space("x").shape[0]
+    drone = DroneCellEnv()
+    assert drone.observation_space("drone_0").shape[0] + drone.action_space("drone_0").n == 23  # the 23 shared inputs

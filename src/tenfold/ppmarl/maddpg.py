@@ -1,0 +1,259 @@
+"""MADDPG-style centralised-critic training (Lowe et al. 2017) on any PettingZoo ParallelEnv with discrete actions,
+with the critic either centralised on raw inputs or split as PP-MARL's (reconstructed) design:
+
+* ``central``: Q(x_1, …, x_N), x_i = [o_i, a_i] — every agent's raw observation and action reach the critic;
+* ``split``: each agent's private bottom network maps x_i to a representation m_i ∈ R^h, clipped to L2 norm ≤ C
+  and, with DP, noised (σ·C); the public top computes Q = g(Σ_i m_i). Only the sum crosses the trust boundary
+  (under HE: the server adds ciphertexts, :mod:`.he`). The gradient ∂L/∂u of the top reaches every bottom
+  unchanged (u = Σ m_i), so each agent updates its own bottom locally — no extra message.
+
+Actors: π_i(o_i) = softmax(logits); the critic is fed the action probabilities (a continuous relaxation, as
+MADDPG's discrete variant) and each actor ascends Q through its own action input, the others' actions from the
+batch. Target networks with soft updates τ; one shared critic for the team reward (the paper's reward is a team
+reward). Releases per update: 2 per agent (current and target pass), counted in a :class:`~.dp.PrivacyLedger`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from tenfold.ppmarl.dp import clip_rows
+from tenfold.ppmarl.nn import MLP, Adam
+
+
+@dataclass(frozen=True)
+class CriticSpec:
+    kind: str = "central"
+    """``central`` or ``split``."""
+    rep: int = 4
+    """h, the representation size of the split critic."""
+    clip: float = 1.0
+    """C, the L2 bound on each released per-sample representation."""
+    sigma: float = 0.0
+    """noise multiplier on released representations (0: no DP)."""
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+class Critic:
+    """Q over N agents' (obs, action-probability) blocks, central or split."""
+
+    def __init__(self, dims: list[int], spec: CriticSpec, hidden: int, rng: np.random.Generator):
+        self.dims, self.spec, self.rng = dims, spec, rng
+        if spec.kind == "central":
+            self.nets = [MLP((sum(dims), hidden, hidden, 1), rng)]
+        else:
+            self.bottoms = [MLP((d, hidden, spec.rep), rng) for d in dims]
+            self.top = MLP((spec.rep, hidden, 1), rng)
+            self.nets = [*self.bottoms, self.top]
+        self.released: list[np.ndarray] = []
+        """the last forward's released (clipped, noised) representations, one [B, h] per agent."""
+
+    def forward(self, xs: list[np.ndarray], noise_rng: np.random.Generator | None = None) -> np.ndarray:
+        """[B] Q for per-agent inputs ``xs`` (each [B, d_i])."""
+        if self.spec.kind == "central":
+            return self.nets[0](np.concatenate(xs, axis=1))[:, 0]
+        self._scale = []
+        self.released = []
+        for f, x in zip(self.bottoms, xs, strict=True):
+            m = f(x)
+            clipped = clip_rows(m, self.spec.clip)
+            self._scale.append(np.where(np.abs(m) > 0, clipped / np.where(m == 0, 1, m), 1.0))
+            if self.spec.sigma > 0:
+                gen = noise_rng if noise_rng is not None else self.rng
+                clipped = clipped + gen.normal(0.0, self.spec.sigma * self.spec.clip, clipped.shape)
+            self.released.append(clipped)
+        self.u = np.sum(self.released, axis=0)
+        return self.top(self.u)[:, 0]
+
+    def backward(self, g: np.ndarray) -> list[np.ndarray]:
+        """∂L/∂x_i for every agent, from ∂L/∂Q [B] (parameters' gradients accumulate)."""
+        g = g[:, None]
+        if self.spec.kind == "central":
+            gx = self.nets[0].backward(g)
+            return np.split(gx, np.cumsum(self.dims)[:-1], axis=1)
+        gu = self.top.backward(g)
+        # u = Σ m̃_i: the top's gradient reaches every bottom as it is (the clip's scale passed straight through)
+        return [f.backward(gu * s) for f, s in zip(self.bottoms, self._scale, strict=True)]
+
+    def params(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        return [p for n in self.nets for p in n.params], [g for n in self.nets for g in n.grads]
+
+    def zero_grad(self) -> None:
+        for n in self.nets:
+            n.zero_grad()
+
+    def soft_update(self, other: Critic, tau: float) -> None:
+        for a, b in zip(self.nets, other.nets, strict=True):
+            a.copy_from(b, tau)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One MADDPG run."""
+
+    episodes: int = 300
+    """training episodes."""
+    gamma: float = 0.95
+    tau: float = 0.01
+    """soft target update."""
+    lr: float = 1e-3
+    hidden: int = 64
+    batch: int = 256
+    """expected batch: Poisson sampling at q = batch / |replay| (fixed-size batches would void the DP analysis)."""
+    replay: int = 50_000
+    update_every: int = 25
+    """environment steps between updates."""
+    updates: int = 4
+    """updates each time."""
+    warmup: int = 500
+    """transitions before the first update."""
+    explore: float = 0.1
+    """probability of a uniformly random action."""
+    critic: CriticSpec = CriticSpec()
+    seed: int = 0
+
+
+class Maddpg:
+    """Actors, the critic (central or split), targets, a replay of joint transitions, Poisson-sampled updates."""
+
+    def __init__(self, obs_dims: list[int], n_actions: list[int], cfg: TrainConfig):
+        self.cfg = cfg
+        self.rng = np.random.default_rng(cfg.seed)
+        self.noise_rng = np.random.default_rng(cfg.seed + 7)
+        self.obs_dims, self.n_actions = obs_dims, n_actions
+        self.actors = [MLP((d, cfg.hidden, a), self.rng) for d, a in zip(obs_dims, n_actions, strict=True)]
+        self.target_actors = [MLP(a.sizes, self.rng) for a in self.actors]
+        for t, a in zip(self.target_actors, self.actors, strict=True):
+            t.copy_from(a)
+        dims = [d + a for d, a in zip(obs_dims, n_actions, strict=True)]
+        self.critic = Critic(dims, cfg.critic, cfg.hidden, self.rng)
+        self.target = Critic(dims, cfg.critic, cfg.hidden, self.rng)
+        self.target.soft_update(self.critic, 1.0)
+        self.actor_opt = [Adam(a.params, a.grads, cfg.lr) for a in self.actors]
+        self.critic_opt = Adam(*self.critic.params(), lr=cfg.lr)
+        self.buffer: list[tuple] = []
+        self.updates = 0
+        self.releases = 0
+        """DP releases per agent so far (2 per update with a split critic)."""
+        self.on_release = None
+        """hook(critic, kind): called after each forward that releases representations (HE, attacks, ledger)."""
+
+    def act(self, obs: list[np.ndarray], greedy: bool = False) -> list[int]:
+        out = []
+        for pi, o, n in zip(self.actors, obs, self.n_actions, strict=True):
+            p = softmax(pi(o[None])[0])
+            if greedy:
+                out.append(int(p.argmax()))
+            elif self.rng.random() < self.cfg.explore:
+                out.append(int(self.rng.integers(n)))
+            else:
+                out.append(int(self.rng.choice(n, p=p)))
+        return out
+
+    def store(self, obs, actions, reward, next_obs, done) -> None:
+        if len(self.buffer) >= self.cfg.replay:
+            self.buffer.pop(0)
+        self.buffer.append((obs, actions, reward, next_obs, done))
+
+    def _onehot(self, a: np.ndarray, n: int) -> np.ndarray:
+        return np.eye(n)[a]
+
+    def update(self) -> dict[str, float] | None:
+        """One Poisson-sampled critic and actor update (None when the batch came out empty)."""
+        cfg = self.cfg
+        n = len(self.buffer)
+        idx = np.flatnonzero(self.rng.random(n) < min(1.0, cfg.batch / n))
+        if idx.size == 0:
+            return None
+        rows = [self.buffer[i] for i in idx]
+        k = len(self.actors)
+        obs = [np.stack([r[0][i] for r in rows]) for i in range(k)]
+        nxt = [np.stack([r[3][i] for r in rows]) for i in range(k)]
+        acts = [self._onehot(np.array([r[1][i] for r in rows]), self.n_actions[i]) for i in range(k)]
+        rew = np.array([r[2] for r in rows])
+        done = np.array([r[4] for r in rows], dtype=np.float64)
+        # -- critic: y = r + γ(1 − done) Q'(o', π'(o')) ---------------------------------------------------------
+        next_p = [softmax(t(o)) for t, o in zip(self.target_actors, nxt, strict=True)]
+        q_next = self.target.forward(
+            [np.concatenate([o, p], 1) for o, p in zip(nxt, next_p, strict=True)], self.noise_rng
+        )
+        if self.on_release:
+            self.on_release(self.target, "target")
+        y = rew + cfg.gamma * (1 - done) * q_next
+        xs = [np.concatenate([o, a], 1) for o, a in zip(obs, acts, strict=True)]
+        self.critic.zero_grad()
+        q = self.critic.forward(xs, self.noise_rng)
+        if self.on_release:
+            self.on_release(self.critic, "current")
+        self.releases += 2 if self.critic.spec.kind == "split" else 0
+        td = q - y
+        self.critic.backward(2 * td / len(td))
+        self.critic_opt.step()
+        # -- actors: ascend Q through each agent's own action input ------------------------------------------------
+        for i, (pi, opt) in enumerate(zip(self.actors, self.actor_opt, strict=True)):
+            pi.zero_grad()
+            logits = pi(obs[i])
+            p = softmax(logits)
+            xs_i = list(xs)
+            xs_i[i] = np.concatenate([obs[i], p], 1)
+            if self.critic.spec.kind == "split":
+                # the agent knows its own released m̃_i: u^(i) = u − m̃_i + its fresh representation (no new release)
+                others = self.critic.u - self.critic.released[i]
+                m = self.critic.bottoms[i](xs_i[i])
+                qi = self.critic.top(others + m)[:, 0]
+                gu = self.critic.top.backward(-np.ones((len(qi), 1)) / len(qi))
+                gx = self.critic.bottoms[i].backward(gu)
+            else:
+                qi = self.critic.forward(xs_i)
+                gx = self.critic.backward(-np.ones(len(qi)) / len(qi))[i]
+            gp = gx[:, self.obs_dims[i] :]
+            glogits = p * (gp - (gp * p).sum(1, keepdims=True))  # softmax Jacobian
+            pi.backward(glogits)
+            opt.step()
+        self.critic.zero_grad()  # the actor passes must not leak into the critic's next step
+        for t, a in zip(self.target_actors, self.actors, strict=True):
+            t.copy_from(a, cfg.tau)
+        self.target.soft_update(self.critic, cfg.tau)
+        self.updates += 1
+        return {"critic_loss": float((td**2).mean()), "q": float(q.mean()), "batch": int(idx.size)}
+
+
+def run_episodes(
+    env, agent: Maddpg | None, episodes: int, seed: int, train: bool = True, greedy: bool = False
+) -> list[float]:
+    """Play ``episodes`` (training ``agent`` when ``train``; a uniform-random policy when ``agent`` is None);
+    returns each episode's team return."""
+    rng = np.random.default_rng(seed + 12345)
+    returns, steps = [], 0
+    names = env.possible_agents
+    for ep in range(episodes):
+        obs, _ = env.reset(seed=seed * 100_000 + ep)
+        total = 0.0
+        while env.agents:
+            o = [obs[a] for a in names]
+            acts = (
+                [int(rng.integers(env.action_space(a).n)) for a in names]
+                if agent is None
+                else agent.act(o, greedy=greedy)
+            )
+            nxt, rew, term, trunc, _ = env.step(dict(zip(names, acts, strict=True)))
+            r = rew[names[0]]
+            total += r
+            done = term[names[0]] or trunc[names[0]]
+            if agent is not None and train:
+                agent.store(o, acts, r, [nxt[a] for a in names], float(term[names[0]]))
+                steps += 1
+                if len(agent.buffer) >= agent.cfg.warmup and steps % agent.cfg.update_every == 0:
+                    for _ in range(agent.cfg.updates):
+                        agent.update()
+            obs = nxt
+            if done:
+                break
+        returns.append(total)
+    return returns
