@@ -26,7 +26,10 @@ from tenfold.ppmarl.nn import MLP, Adam
 @dataclass(frozen=True)
 class CriticSpec:
     kind: str = "central"
-    """``central`` or ``split``."""
+    """``central`` (one critic on every agent's inputs), ``split`` (private bottoms, public top on Σ m_i) or
+    ``local`` (each agent's own critic on its own inputs: the federated baseline averages their parameters)."""
+    noise_inputs: bool = False
+    """central: each agent's raw input rows are clipped to C and noised (σ·C) before they are shared (DP-only)."""
     rep: int = 4
     """h, the representation size of the split critic."""
     clip: float = 1.0
@@ -47,32 +50,47 @@ class Critic:
         self.dims, self.spec, self.rng = dims, spec, rng
         if spec.kind == "central":
             self.nets = [MLP((sum(dims), hidden, hidden, 1), rng)]
-        else:
+        elif spec.kind == "split":
             self.bottoms = [MLP((d, hidden, spec.rep), rng) for d in dims]
             self.top = MLP((spec.rep, hidden, 1), rng)
             self.nets = [*self.bottoms, self.top]
+        elif spec.kind == "local":
+            if len(set(dims)) != 1:
+                raise ValueError(f"federated averaging needs agents of one input size, got {dims}")
+            self.nets = [MLP((d, hidden, hidden, 1), rng) for d in dims]
+        else:
+            raise ValueError(f"unknown critic kind {spec.kind!r}")
         self.released: list[np.ndarray] = []
-        """the last forward's released (clipped, noised) representations, one [B, h] per agent."""
+        """what the last forward released per agent: split, the clipped (noised) representations [B, h]; central,
+        the inputs as shared (noised for DP-only) [B, d_i]."""
 
     def forward(self, xs: list[np.ndarray], noise_rng: np.random.Generator | None = None) -> np.ndarray:
-        """[B] Q for per-agent inputs ``xs`` (each [B, d_i])."""
-        if self.spec.kind == "central":
+        """Q for per-agent inputs ``xs`` (each [B, d_i]): [B], or [B, N] for ``local`` (one Q per agent)."""
+        gen = noise_rng if noise_rng is not None else self.rng
+        spec = self.spec
+        if spec.kind == "local":
+            return np.stack([f(x)[:, 0] for f, x in zip(self.nets, xs, strict=True)], axis=1)
+        if spec.kind == "central":
+            if spec.noise_inputs:
+                xs = [clip_rows(x, spec.clip) + gen.normal(0.0, spec.sigma * spec.clip, x.shape) for x in xs]
+            self.released = list(xs)
             return self.nets[0](np.concatenate(xs, axis=1))[:, 0]
         self._scale = []
         self.released = []
         for f, x in zip(self.bottoms, xs, strict=True):
             m = f(x)
-            clipped = clip_rows(m, self.spec.clip)
+            clipped = clip_rows(m, spec.clip)
             self._scale.append(np.where(np.abs(m) > 0, clipped / np.where(m == 0, 1, m), 1.0))
-            if self.spec.sigma > 0:
-                gen = noise_rng if noise_rng is not None else self.rng
-                clipped = clipped + gen.normal(0.0, self.spec.sigma * self.spec.clip, clipped.shape)
+            if spec.sigma > 0:
+                clipped = clipped + gen.normal(0.0, spec.sigma * spec.clip, clipped.shape)
             self.released.append(clipped)
         self.u = np.sum(self.released, axis=0)
         return self.top(self.u)[:, 0]
 
     def backward(self, g: np.ndarray) -> list[np.ndarray]:
-        """∂L/∂x_i for every agent, from ∂L/∂Q [B] (parameters' gradients accumulate)."""
+        """∂L/∂x_i for every agent from ∂L/∂Q ([B], or [B, N] for ``local``); parameters' gradients accumulate."""
+        if self.spec.kind == "local":
+            return [f.backward(g[:, [i]]) for i, f in enumerate(self.nets)]
         g = g[:, None]
         if self.spec.kind == "central":
             gx = self.nets[0].backward(g)
@@ -80,6 +98,16 @@ class Critic:
         gu = self.top.backward(g)
         # u = Σ m̃_i: the top's gradient reaches every bottom as it is (the clip's scale passed straight through)
         return [f.backward(gu * s) for f, s in zip(self.bottoms, self._scale, strict=True)]
+
+    def federated_average(self) -> None:
+        """FedAvg of the local critics (what the federated baseline aggregates under HE)."""
+        for k in range(len(self.nets[0].params)):
+            mean = np.mean([n.params[k] for n in self.nets], axis=0)
+            for n in self.nets:
+                n.params[k][...] = mean
+
+    def flat_params(self, agent: int) -> np.ndarray:
+        return np.concatenate([p.ravel() for p in self.nets[agent].params])
 
     def params(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         return [p for n in self.nets for p in n.params], [g for n in self.nets for g in n.grads]
@@ -142,7 +170,10 @@ class Maddpg:
         self.releases = 0
         """DP releases per agent so far (2 per update with a split critic)."""
         self.on_release = None
-        """hook(critic, kind): called after each forward that releases representations (HE, attacks, ledger)."""
+        """hook(critic, pass, inputs): called after each critic forward that releases something (the current and
+        the target pass): HE on sampled updates, the ledger, attack data."""
+        self.sampling_rates: list[float] = []
+        """q of every update's Poisson batch (the accountant composes them)."""
 
     def act(self, obs: list[np.ndarray], greedy: bool = False) -> list[int]:
         out = []
@@ -168,7 +199,9 @@ class Maddpg:
         """One Poisson-sampled critic and actor update (None when the batch came out empty)."""
         cfg = self.cfg
         n = len(self.buffer)
-        idx = np.flatnonzero(self.rng.random(n) < min(1.0, cfg.batch / n))
+        q = min(1.0, cfg.batch / n)
+        idx = np.flatnonzero(self.rng.random(n) < q)
+        self.sampling_rates.append(q)  # a release happens even for an empty batch (it is all noise)
         if idx.size == 0:
             return None
         rows = [self.buffer[i] for i in idx]
@@ -180,38 +213,44 @@ class Maddpg:
         done = np.array([r[4] for r in rows], dtype=np.float64)
         # -- critic: y = r + γ(1 − done) Q'(o', π'(o')) ---------------------------------------------------------
         next_p = [softmax(t(o)) for t, o in zip(self.target_actors, nxt, strict=True)]
-        q_next = self.target.forward(
-            [np.concatenate([o, p], 1) for o, p in zip(nxt, next_p, strict=True)], self.noise_rng
-        )
+        next_xs = [np.concatenate([o, p], 1) for o, p in zip(nxt, next_p, strict=True)]
+        q_next = self.target.forward(next_xs, self.noise_rng)
         if self.on_release:
-            self.on_release(self.target, "target")
-        y = rew + cfg.gamma * (1 - done) * q_next
+            self.on_release(self.target, "target", next_xs)
+        local = self.critic.spec.kind == "local"
+        y = (rew + cfg.gamma * (1 - done) * q_next.T).T if local else rew + cfg.gamma * (1 - done) * q_next
         xs = [np.concatenate([o, a], 1) for o, a in zip(obs, acts, strict=True)]
         self.critic.zero_grad()
         q = self.critic.forward(xs, self.noise_rng)
         if self.on_release:
-            self.on_release(self.critic, "current")
-        self.releases += 2 if self.critic.spec.kind == "split" else 0
+            self.on_release(self.critic, "current", xs)
+        self.releases += 2
         td = q - y
         self.critic.backward(2 * td / len(td))
         self.critic_opt.step()
-        # -- actors: ascend Q through each agent's own action input ------------------------------------------------
+        if local:
+            self.critic.federated_average()
+        shared = list(self.critic.released) if self.critic.spec.kind == "central" else None
+        # -- actors: ascend Q through each agent's own action input (its own data stays local: no new release) -------
         for i, (pi, opt) in enumerate(zip(self.actors, self.actor_opt, strict=True)):
             pi.zero_grad()
             logits = pi(obs[i])
             p = softmax(logits)
-            xs_i = list(xs)
-            xs_i[i] = np.concatenate([obs[i], p], 1)
+            own = np.concatenate([obs[i], p], 1)
+            ones = -np.ones((len(p), 1)) / len(p)
             if self.critic.spec.kind == "split":
-                # the agent knows its own released m̃_i: u^(i) = u − m̃_i + its fresh representation (no new release)
+                # the agent knows its own released m̃_i: u^(i) = u − m̃_i + its fresh representation
                 others = self.critic.u - self.critic.released[i]
-                m = self.critic.bottoms[i](xs_i[i])
-                qi = self.critic.top(others + m)[:, 0]
-                gu = self.critic.top.backward(-np.ones((len(qi), 1)) / len(qi))
-                gx = self.critic.bottoms[i].backward(gu)
+                self.critic.top(others + self.critic.bottoms[i](own))
+                gx = self.critic.bottoms[i].backward(self.critic.top.backward(ones))
+            elif local:
+                self.critic.nets[i](own)
+                gx = self.critic.nets[i].backward(ones)
             else:
-                qi = self.critic.forward(xs_i)
-                gx = self.critic.backward(-np.ones(len(qi)) / len(qi))[i]
+                inputs = list(shared)  # the others' inputs as they were shared
+                inputs[i] = own
+                self.critic.nets[0](np.concatenate(inputs, axis=1))
+                gx = np.split(self.critic.nets[0].backward(ones), np.cumsum(self.critic.dims)[:-1], axis=1)[i]
             gp = gx[:, self.obs_dims[i] :]
             glogits = p * (gp - (gp * p).sum(1, keepdims=True))  # softmax Jacobian
             pi.backward(glogits)
@@ -221,7 +260,7 @@ class Maddpg:
             t.copy_from(a, cfg.tau)
         self.target.soft_update(self.critic, cfg.tau)
         self.updates += 1
-        return {"critic_loss": float((td**2).mean()), "q": float(q.mean()), "batch": int(idx.size)}
+        return {"critic_loss": float((td**2).mean()), "q": float(np.mean(q)), "batch": int(idx.size)}
 
 
 def run_episodes(
