@@ -241,8 +241,11 @@ class Maddpg:
             if self.critic.spec.kind == "split":
                 # the agent knows its own released m̃_i: u^(i) = u − m̃_i + its fresh representation
                 others = self.critic.u - self.critic.released[i]
-                self.critic.top(others + self.critic.bottoms[i](own))
-                gx = self.critic.bottoms[i].backward(self.critic.top.backward(ones))
+                raw = self.critic.bottoms[i](own)
+                mine = clip_rows(raw, self.critic.spec.clip)  # the same clip as every release, else g sees new inputs
+                scale = np.where(np.abs(raw) > 0, mine / np.where(raw == 0, 1, raw), 1.0)
+                self.critic.top(others + mine)
+                gx = self.critic.bottoms[i].backward(self.critic.top.backward(ones) * scale)
             elif local:
                 self.critic.nets[i](own)
                 gx = self.critic.nets[i].backward(ones)
