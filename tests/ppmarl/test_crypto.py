@@ -127,3 +127,14 @@ def test_our_environments_pass_the_pettingzoo_parallel_api_test():
         assert env.private_features(env.possible_agents[0]).stop <= env.observation_space("x").shape[0]
     drone = DroneCellEnv()
     assert drone.observation_space("drone_0").shape[0] + drone.action_space("drone_0").n == 23  # the 23 shared inputs
+
+
+def test_a_runs_epsilon_composes_its_rates_and_a_group_of_two_costs_more():
+    from tenfold.ppmarl.dp import epsilon, epsilon_sequence
+
+    same = epsilon_sequence([0.01] * 1000, 2, sigma=1.0, delta=1e-5)
+    assert same == pytest.approx(epsilon(2000, q=0.01, sigma=1.0, delta=1e-5), rel=1e-9)
+    mixed = epsilon_sequence([0.02] * 500 + [0.01] * 500, 2, sigma=1.0, delta=1e-5)
+    assert mixed > same  # larger early rates (a small replay) cost more
+    assert epsilon_sequence([0.01] * 1000, 2, 1.0, 1e-5, group=2) > same
+    assert epsilon_sequence([], 2, 1.0, 1e-5) == 0.0

@@ -35,6 +35,16 @@ def test_every_method_trains_and_is_measured(method):
     assert (r.views is None) == (method == "federated")
 
 
+@pytest.mark.parametrize("aggregator", ["secagg", "paillier"])
+def test_pp_marl_without_ckks_sums_exactly(aggregator):
+    cfg = MethodConfig(
+        method="pp-marl", aggregator=aggregator, paillier_bits=256, train=TINY, he_every=1000, eval_episodes=2
+    )
+    r = run_method(cfg, seed=0)
+    assert r.he_max_error is not None and r.he_max_error < 1e-6  # fixed point 2^-24 / Paillier's exact encoding
+    assert set(r.bytes_per_update) == {"representation", "aggregate"}
+
+
 def test_a_seed_repeats_exactly_with_he_off():
     a = run_method(MethodConfig(method="split", train=TINY, eval_episodes=3), seed=4)
     b = run_method(MethodConfig(method="split", train=TINY, eval_episodes=3), seed=4)

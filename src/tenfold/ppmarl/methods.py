@@ -30,7 +30,8 @@ from tenfold.ppmarl.dp import epsilon_sequence
 from tenfold.ppmarl.he import FAST, CkksProfile, KeyAuthority
 from tenfold.ppmarl.ledger import Ledger
 from tenfold.ppmarl.maddpg import CriticSpec, Maddpg, TrainConfig
-from tenfold.ppmarl.names import ENVS, METHODS
+from tenfold.ppmarl.names import AGGREGATORS, ENVS, METHODS
+from tenfold.ppmarl.secagg import PaillierAggregator, PairwiseMasking
 
 ENCRYPTED = ("he-raw", "federated", "pp-marl")
 NOISED = ("dp-only", "pp-marl")
@@ -80,6 +81,11 @@ class MethodConfig:
     """privacy unit: a group of this many transitions (an observation is in two: as o_t and as o'_{t−1})."""
     he_every: int = 50
     """encrypt, aggregate and decrypt for real on every this-many-th update (and the first)."""
+    aggregator: str = "ckks"
+    """how PP-MARL's sum is protected: ``ckks`` (the paper's HE), ``secagg`` (pairwise masks: no key holder, exact)
+    or ``paillier`` (exact, ~10^5× slower: a reference for a few sampled updates only)."""
+    paillier_bits: int = 2048
+    """Paillier key size (tests use small keys for speed; 2048 is the secure one)."""
     profile: CkksProfile = FAST
     eval_episodes: int = 30
     attack_samples: int = 3000
@@ -120,7 +126,12 @@ class _Wire:
         self.he_err = 0.0
         self.views: list[np.ndarray] = []
         self.targets: list[np.ndarray] = []
-        self.authority = KeyAuthority(cfg.profile) if cfg.method in ENCRYPTED else None
+        if cfg.aggregator not in AGGREGATORS:
+            raise UserError(f"unknown aggregator {cfg.aggregator!r}; known: {', '.join(AGGREGATORS)}")
+        masked = cfg.method == "pp-marl" and cfg.aggregator != "ckks"
+        self.masks = PairwiseMasking(n_agents, cfg.train.seed) if masked and cfg.aggregator == "secagg" else None
+        self.paillier = PaillierAggregator(cfg.paillier_bits) if masked and cfg.aggregator == "paillier" else None
+        self.authority = KeyAuthority(cfg.profile) if cfg.method in ENCRYPTED and not masked else None
         if self.authority is not None:
             self.server = self.authority.server()
             self.crypto = [self.authority.agent() for _ in range(n_agents)]
@@ -154,6 +165,8 @@ class _Wire:
                 )
             for j in range(self.n):
                 self.ledger.record("server", agents[j], "aggregate", critic.u.astype(np.float32).tobytes())
+        elif self.masks is not None or self.paillier is not None:
+            self._aggregate_without_he(critic, agents)
         else:
             t0 = time.perf_counter()
             if m == "he-raw":
@@ -180,6 +193,29 @@ class _Wire:
                 back = self.crypto[0].decrypt(total, plain[0].shape)
                 self.he_err = max(self.he_err, float(np.abs(back - np.sum(plain, axis=0)).max()))
             self.crypto_s += time.perf_counter() - t0
+
+    def _aggregate_without_he(self, critic, agents: list[str]) -> None:
+        """PP-MARL's sum by pairwise masks or Paillier instead of CKKS (bytes logged, the sum checked)."""
+        t0 = time.perf_counter()
+        reps = list(critic.released)
+        if self.masks is not None:
+            round_ = self.agent.updates * 2 + int(self.sampled % 2)  # fresh masks for every release
+            sent = {i: self.masks.mask(i, reps[i], round_) for i in range(self.n)}
+            for i, payload in sent.items():
+                self.ledger.record(agents[i], "server", "representation", payload)
+            total = self.masks.aggregate(sent, round_)
+            payload_down = total.astype(np.float64).tobytes()
+        else:
+            enc = [self.paillier.encrypt(r) for r in reps]
+            for i, cts in enumerate(enc):
+                self.ledger.record(agents[i], "server", "representation", self.paillier.nbytes(cts))
+            summed = self.paillier.aggregate(enc)
+            total = self.paillier.decrypt(summed)
+            payload_down = self.paillier.nbytes(summed)
+        for j in range(self.n):
+            self.ledger.record("server", agents[j], "aggregate", payload_down)
+        self.he_err = max(self.he_err, float(np.abs(total - np.sum(reps, axis=0).ravel()).max()))
+        self.crypto_s += time.perf_counter() - t0
 
     def _keep_view(self, critic, xs: list[np.ndarray]) -> None:
         """Agent 0's private features, and what the curious party of this method saw of them."""
@@ -267,7 +303,7 @@ def _run_method(cfg: MethodConfig, seed: int) -> MethodResult:
         per_update,
         {"environment": env_s, "networks": nn_s, "cryptography (extrapolated)": crypto, "total": env_s + nn_s + crypto},
         eps,
-        wire.he_err if wire.authority is not None else None,
+        wire.he_err if cfg.method in ENCRYPTED else None,
         views,
         targets,
     )
