@@ -113,7 +113,7 @@ def epsilon_sequence(rates: list[float], per_update: int, sigma: float, delta: f
 
     def up2(q: float) -> float:
         e = math.floor(math.log10(q)) - 1
-        return min(1.0, math.ceil(q / 10**e) * 10**e)
+        return min(1.0, math.ceil(q / 10**e - 1e-9) * 10**e)  # 0.01 / 0.001 is 10.000000000000002 in floats
 
     counts = Counter(up2(1 - (1 - q) ** group) for q in rates)
     noise = dpa.GaussianDpEvent(sigma / group)
