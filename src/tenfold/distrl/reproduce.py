@@ -53,12 +53,11 @@ def learner_follows_priority(seed: int) -> dict[str, Any]:
     """A learner over 12 stored trajectories: with one trajectory's priority raised far above the rest, every window
     of the next update comes from it; moving the priority to another moves the training data with it."""
     from tenfold.distrl.learner import Learner, LearnerConfig
-    from tenfold.distrl.workers import Worker, WorkerSpec
+    from tenfold.distrl.workers import Job, Worker, WorkerSpec
 
     cfg = LearnerConfig(features=32, hidden=16, batch_size=16, min_buffer=1, alpha=1.0)
     learner = Learner(cfg, seed)
     worker = Worker(0, WorkerSpec(seed, features=32, hidden=16))
-    from tenfold.distrl.workers import Job
 
     weights = learner.actor_weights()
     slots = [learner.add(worker.run(Job(e, 0, weights if e == 0 else None))) for e in range(12)]

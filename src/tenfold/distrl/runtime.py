@@ -25,6 +25,7 @@ import heapq
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -444,14 +445,15 @@ def _sync_simulated(run: _Run, backend: Backend, t0: float) -> float:
     return t
 
 
+def _real_clock(t0: float, scale: float) -> Callable[[], float]:
+    """Simulated seconds now, on a real clock running at ``scale`` real seconds per simulated one, from ``t0``."""
+    start = time.perf_counter() - t0 * scale
+    return lambda: (time.perf_counter() - start) / scale
+
+
 def _async_real(run: _Run, backend: Backend, t0: float) -> float:
     cfg = run.cfg
-    scale = cfg.time_scale
-    start = time.perf_counter() - t0 * scale
-
-    def now() -> float:
-        return (time.perf_counter() - start) / scale
-
+    now = _real_clock(t0, cfg.time_scale)
     for w in range(cfg.workers):
         run.job(backend, w, now())
     while now() < cfg.budget:
@@ -473,12 +475,7 @@ def _async_real(run: _Run, backend: Backend, t0: float) -> float:
 
 def _sync_real(run: _Run, backend: Backend, t0: float) -> float:
     cfg = run.cfg
-    scale = cfg.time_scale
-    start = time.perf_counter() - t0 * scale
-
-    def now() -> float:
-        return (time.perf_counter() - start) / scale
-
+    now = _real_clock(t0, cfg.time_scale)
     while now() < cfg.budget:
         for w in range(cfg.workers):
             run.job(backend, w, now())

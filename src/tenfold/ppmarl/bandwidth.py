@@ -62,25 +62,13 @@ def one_pass(
     names = [f"agent{i}" for i in range(agents)]
     if method == "he-raw":
         sent = [crypto[i].encrypt(rng.normal(size=(batch, dims))) for i in range(agents)]
-        for i, msgs in enumerate(sent):
-            for m in msgs:
-                ledger.record(names[i], "server", "raw", m.payload)
-        for j in range(agents):  # the server forwards every other agent's ciphertexts as they are
-            for i in range(agents):
-                if i != j:
-                    for m in sent[i]:
-                        ledger.record("server", names[j], "raw", m.payload)
+        ledger.forwarded(names, [[m.payload for m in msgs] for msgs in sent], "raw")
         kinds = ("raw",)
     elif method == "pp-marl":
         sent = [crypto[i].encrypt(rng.normal(size=(batch, rep))) for i in range(agents)]
-        for i, msgs in enumerate(sent):
-            for m in msgs:
-                ledger.record(names[i], "server", "representation", m.payload)
         total = server.aggregate(sent)
-        for j in range(agents):
-            for m in total:
-                ledger.record("server", names[j], "aggregate", m.payload)
         kinds = ("representation", "aggregate")
+        ledger.summed(names, [[m.payload for m in msgs] for msgs in sent], [m.payload for m in total], kinds)
     else:
         raise ValueError(f"unknown method {method!r}: he-raw or pp-marl")
     b = ledger.involving(names[0], kinds)

@@ -16,8 +16,6 @@ release at σ = 1 gives the exact Gaussian-mechanism ε = 4.3772 (PLD; RDP's bou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from tenfold.common.errors import UserError
@@ -73,22 +71,6 @@ def epsilon(releases: int, q: float, sigma: float, delta: float, accountant: str
     acc = rdp_privacy_accountant.RdpAccountant() if accountant == "rdp" else pld_privacy_accountant.PLDAccountant()
     acc.compose(dpa.SelfComposedDpEvent(event, releases) if releases > 1 else event)
     return float(acc.get_epsilon(delta))
-
-
-@dataclass
-class PrivacyLedger:
-    """Every release of every agent, counted (the ε reported is always of what was actually released)."""
-
-    q: float
-    sigma: float
-    delta: float = 1e-5
-    releases: dict[str, int] = field(default_factory=dict)
-
-    def release(self, agent: str, n: int = 1) -> None:
-        self.releases[agent] = self.releases.get(agent, 0) + n
-
-    def epsilon(self, agent: str, accountant: str = "rdp") -> float:
-        return epsilon(self.releases.get(agent, 0), self.q, self.sigma, self.delta, accountant)
 
 
 def epsilon_sequence(rates: list[float], per_update: int, sigma: float, delta: float, group: int = 1) -> float:

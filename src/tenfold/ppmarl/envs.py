@@ -28,7 +28,30 @@ MOVES = np.array([[0.0, 0.0], [0.0, 1.0], [0.0, -1.0], [1.0, 0.0], [-1.0, 0.0]])
 """stay, north, south, east, west."""
 
 
-class DroneCellEnv(ParallelEnv):
+class _TeamEnv(ParallelEnv):
+    """What both environments share: one observation and one action space for every agent, and the end of a step
+    (one team reward for all, truncation at ``max_steps``)."""
+
+    _obs_space: spaces.Box
+    _act_space: spaces.Discrete
+
+    def observation_space(self, agent: str) -> spaces.Box:
+        return self._obs_space
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return self._act_space
+
+    def _finish(self, reward: float, infos: dict[str, dict]):
+        """The step's return tuple; after the last step the agent list empties (PettingZoo's end of episode)."""
+        done = self.t >= self.max_steps
+        obs = self._observations()
+        agents = list(self.agents)
+        if done:
+            self.agents = []
+        return obs, dict.fromkeys(agents, reward), dict.fromkeys(agents, False), dict.fromkeys(agents, done), infos
+
+
+class DroneCellEnv(_TeamEnv):
     """Drone cell coverage (see the module docstring).
 
     Args:
@@ -63,12 +86,6 @@ class DroneCellEnv(ParallelEnv):
         self._obs_space = spaces.Box(-1.0, 1.0, (dim,), np.float32)
         self._act_space = spaces.Discrete(len(MOVES))
         self.rng = np.random.default_rng(0)
-
-    def observation_space(self, agent: str) -> spaces.Box:
-        return self._obs_space
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        return self._act_space
 
     def private_features(self, agent: str) -> slice:
         """The observation coordinates of the agent's own users (private to its operator)."""
@@ -114,21 +131,10 @@ class DroneCellEnv(ParallelEnv):
             for j in range(i + 1, self.m)
         )
         reward = float(self.rates().mean()) - self.collision_penalty * close
-        done = self.t >= self.max_steps
-        obs = self._observations()
-        agents = list(self.agents)
-        if done:
-            self.agents = []
-        return (
-            obs,
-            dict.fromkeys(agents, reward),
-            dict.fromkeys(agents, False),
-            dict.fromkeys(agents, done),
-            {a: {"collisions": close} for a in agents},
-        )
+        return self._finish(reward, {a: {"collisions": close} for a in self.agents})
 
 
-class EdgeOffloadEnv(ParallelEnv):
+class EdgeOffloadEnv(_TeamEnv):
     """Edge offloading (see the module docstring).
 
     Args:
@@ -165,12 +171,6 @@ class EdgeOffloadEnv(ParallelEnv):
         self._obs_space = spaces.Box(0.0, 1.0, (2 + history + servers - 1,), np.float32)
         self._act_space = spaces.Discrete(len(self.CHOICES))
         self.rng = np.random.default_rng(0)
-
-    def observation_space(self, agent: str) -> spaces.Box:
-        return self._obs_space
-
-    def action_space(self, agent: str) -> spaces.Discrete:
-        return self._act_space
 
     def private_features(self, agent: str) -> slice:
         """Own queue, own rate estimate and own arrival history."""
@@ -219,15 +219,4 @@ class EdgeOffloadEnv(ParallelEnv):
         self.queue = self.queue - done_now
         self.t += 1
         reward = -latency / max(served + incoming.sum(), 1.0) - self.drop_penalty * float(dropped.sum()) / self.n
-        done = self.t >= self.max_steps
-        obs = self._observations()
-        agents = list(self.agents)
-        if done:
-            self.agents = []
-        return (
-            obs,
-            dict.fromkeys(agents, reward),
-            dict.fromkeys(agents, False),
-            dict.fromkeys(agents, done),
-            {a: {"dropped": float(dropped[i])} for i, a in enumerate(agents)},
-        )
+        return self._finish(reward, {a: {"dropped": float(dropped[i])} for i, a in enumerate(self.agents)})

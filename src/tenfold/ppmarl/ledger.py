@@ -29,6 +29,27 @@ class Ledger:
         n = payload if isinstance(payload, int) else len(payload)
         self.entries.append(Entry(sender, receiver, kind, n))
 
+    def forwarded(self, parties: list[str], sent: list[list[bytes | int]], kind: str) -> None:
+        """Each party's messages go up to the server, which forwards them as they are to every other party (raw
+        sharing: (N − 1) times each party's bytes come down to it)."""
+        for i, msgs in enumerate(sent):
+            for msg in msgs:
+                self.record(parties[i], "server", kind, msg)
+                for j, other in enumerate(parties):
+                    if j != i:
+                        self.record("server", other, kind, msg)
+
+    def summed(
+        self, parties: list[str], sent: list[list[bytes | int]], total: list[bytes | int], kinds: tuple[str, str]
+    ) -> None:
+        """Each party's messages go up (``kinds[0]``); the server's sum comes down to every party (``kinds[1]``)."""
+        for i, msgs in enumerate(sent):
+            for msg in msgs:
+                self.record(parties[i], "server", kinds[0], msg)
+        for party in parties:
+            for msg in total:
+                self.record("server", party, kinds[1], msg)
+
     @property
     def total(self) -> int:
         return sum(e.nbytes for e in self.entries)

@@ -10,11 +10,13 @@ with the critic either centralised on raw inputs or split as PP-MARL's (reconstr
 Actors: π_i(o_i) = softmax(logits); the critic is fed the action probabilities (a continuous relaxation, as
 MADDPG's discrete variant) and each actor ascends Q through its own action input, the others' actions from the
 batch. Target networks with soft updates τ; one shared critic for the team reward (the paper's reward is a team
-reward). Releases per update: 2 per agent (current and target pass), counted in a :class:`~.dp.PrivacyLedger`.
+reward). Releases per update: 2 per agent (current and target pass); every update's sampling rate is kept
+(``sampling_rates``) for the accountant (:func:`~.dp.epsilon_sequence`).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -167,8 +169,6 @@ class Maddpg:
         self.critic_opt = Adam(*self.critic.params(), lr=cfg.lr)
         self.buffer: list[tuple] = []
         self.updates = 0
-        self.releases = 0
-        """DP releases per agent so far (2 per update with a split critic)."""
         self.on_release = None
         """hook(critic, pass, inputs): called after each critic forward that releases something (the current and
         the target pass): HE on sampled updates, the ledger, attack data."""
@@ -224,7 +224,6 @@ class Maddpg:
         q = self.critic.forward(xs, self.noise_rng)
         if self.on_release:
             self.on_release(self.critic, "current", xs)
-        self.releases += 2
         td = q - y
         self.critic.backward(2 * td / len(td))
         self.critic_opt.step()
@@ -267,35 +266,49 @@ class Maddpg:
 
 
 def run_episodes(
-    env, agent: Maddpg | None, episodes: int, seed: int, train: bool = True, greedy: bool = False
+    env,
+    agent: Maddpg | None,
+    seeds: list[int],
+    train: bool = True,
+    greedy: bool = False,
+    rng: np.random.Generator | None = None,
+    seconds: dict[str, float] | None = None,
 ) -> list[float]:
-    """Play ``episodes`` (training ``agent`` when ``train``; a uniform-random policy when ``agent`` is None);
-    returns each episode's team return."""
-    rng = np.random.default_rng(seed + 12345)
-    returns, steps = [], 0
+    """Play one episode per environment seed in ``seeds`` — training ``agent`` when ``train``, a uniform-random
+    policy (from ``rng``) when ``agent`` is None — and return each episode's team return (the mean of the agents'
+    rewards). ``seconds`` accumulates ``environment`` and ``networks`` time."""
     names = env.possible_agents
-    for ep in range(episodes):
-        obs, _ = env.reset(seed=seed * 100_000 + ep)
+    rng = rng if rng is not None else np.random.default_rng(0)
+    clock = seconds if seconds is not None else {}
+    clock.setdefault("environment", 0.0)
+    clock.setdefault("networks", 0.0)
+    returns, steps = [], 0
+    for episode_seed in seeds:
+        obs, _ = env.reset(seed=episode_seed)
         total = 0.0
         while env.agents:
             o = [obs[a] for a in names]
+            t0 = time.perf_counter()
             acts = (
                 [int(rng.integers(env.action_space(a).n)) for a in names]
                 if agent is None
                 else agent.act(o, greedy=greedy)
             )
-            nxt, rew, term, trunc, _ = env.step(dict(zip(names, acts, strict=True)))
-            r = rew[names[0]]
+            t1 = time.perf_counter()
+            nxt, rew, term, _, _ = env.step(dict(zip(names, acts, strict=True)))
+            t2 = time.perf_counter()
+            clock["networks"] += t1 - t0
+            clock["environment"] += t2 - t1
+            r = float(np.mean([rew[a] for a in names]))
             total += r
-            done = term[names[0]] or trunc[names[0]]
             if agent is not None and train:
-                agent.store(o, acts, r, [nxt[a] for a in names], float(term[names[0]]))
+                agent.store(o, acts, r, [nxt[a] for a in names], float(all(term.values())))
                 steps += 1
                 if len(agent.buffer) >= agent.cfg.warmup and steps % agent.cfg.update_every == 0:
+                    t0 = time.perf_counter()
                     for _ in range(agent.cfg.updates):
                         agent.update()
+                    clock["networks"] += time.perf_counter() - t0
             obs = nxt
-            if done:
-                break
         returns.append(total)
     return returns

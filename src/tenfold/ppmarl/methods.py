@@ -29,7 +29,7 @@ from tenfold.common.errors import UserError
 from tenfold.ppmarl.dp import epsilon_sequence
 from tenfold.ppmarl.he import FAST, CkksProfile, KeyAuthority
 from tenfold.ppmarl.ledger import Ledger
-from tenfold.ppmarl.maddpg import CriticSpec, Maddpg, TrainConfig
+from tenfold.ppmarl.maddpg import CriticSpec, Maddpg, TrainConfig, run_episodes
 from tenfold.ppmarl.names import AGGREGATORS, ENVS, METHODS
 from tenfold.ppmarl.secagg import PaillierAggregator, PairwiseMasking
 
@@ -151,70 +151,41 @@ class _Wire:
         if which == "current":
             self.sampled += 1
         agents = [f"agent{i}" for i in range(self.n)]
-        if m in ("plain", "dp-only"):
-            shared = critic.released
-            for i in range(self.n):
-                self.ledger.record(agents[i], "server", "raw", shared[i].astype(np.float32).tobytes())
-                for j in range(self.n):
-                    if j != i:
-                        self.ledger.record("server", agents[j], "raw", shared[i].astype(np.float32).tobytes())
-        elif m == "split":
-            for i in range(self.n):
-                self.ledger.record(
-                    agents[i], "server", "representation", critic.released[i].astype(np.float32).tobytes()
-                )
-            for j in range(self.n):
-                self.ledger.record("server", agents[j], "aggregate", critic.u.astype(np.float32).tobytes())
-        elif self.masks is not None or self.paillier is not None:
-            self._aggregate_without_he(critic, agents)
-        else:
-            t0 = time.perf_counter()
-            if m == "he-raw":
-                sent = [self.crypto[i].encrypt(xs[i]) for i in range(self.n)]
-                for i, msgs in enumerate(sent):
-                    for msg in msgs:
-                        self.ledger.record(agents[i], "server", "raw", msg.payload)
-                        for j in range(self.n):
-                            if j != i:
-                                self.ledger.record("server", agents[j], "raw", msg.payload)
-                back = self.crypto[1].decrypt(sent[0], xs[0].shape)
-                self.he_err = max(self.he_err, float(np.abs(back - xs[0]).max()))
-            else:
-                plain = [critic.flat_params(i) for i in range(self.n)] if m == "federated" else list(critic.released)
-                kind = ("parameters", "average") if m == "federated" else ("representation", "aggregate")
-                sent = [self.crypto[i].encrypt(plain[i]) for i in range(self.n)]
-                for i, msgs in enumerate(sent):
-                    for msg in msgs:
-                        self.ledger.record(agents[i], "server", kind[0], msg.payload)
-                total = self.server.aggregate(sent)
-                for j in range(self.n):
-                    for msg in total:
-                        self.ledger.record("server", agents[j], kind[1], msg.payload)
-                back = self.crypto[0].decrypt(total, plain[0].shape)
-                self.he_err = max(self.he_err, float(np.abs(back - np.sum(plain, axis=0)).max()))
-            self.crypto_s += time.perf_counter() - t0
-
-    def _aggregate_without_he(self, critic, agents: list[str]) -> None:
-        """PP-MARL's sum by pairwise masks or Paillier instead of CKKS (bytes logged, the sum checked)."""
+        kinds = ("parameters", "average") if m == "federated" else ("representation", "aggregate")
+        if m in ("plain", "dp-only"):  # plaintext float32 rows, forwarded
+            self.ledger.forwarded(agents, [[x.astype(np.float32).tobytes()] for x in critic.released], "raw")
+            return
+        if m == "split":  # plaintext representations up, their sum down
+            reps = [[r.astype(np.float32).tobytes()] for r in critic.released]
+            self.ledger.summed(agents, reps, [critic.u.astype(np.float32).tobytes()], kinds)
+            return
         t0 = time.perf_counter()
-        reps = list(critic.released)
-        if self.masks is not None:
-            round_ = self.agent.updates * 2 + int(self.sampled % 2)  # fresh masks for every release
-            sent = {i: self.masks.mask(i, reps[i], round_) for i in range(self.n)}
-            for i, payload in sent.items():
-                self.ledger.record(agents[i], "server", "representation", payload)
-            total = self.masks.aggregate(sent, round_)
-            payload_down = total.astype(np.float64).tobytes()
+        if m == "he-raw":
+            sent = [self.crypto[i].encrypt(xs[i]) for i in range(self.n)]
+            self.ledger.forwarded(agents, [[c.payload for c in msgs] for msgs in sent], "raw")
+            truth, back = xs[0], self.crypto[1].decrypt(sent[0], xs[0].shape)  # a peer decrypts agent 0's rows
         else:
-            enc = [self.paillier.encrypt(r) for r in reps]
-            for i, cts in enumerate(enc):
-                self.ledger.record(agents[i], "server", "representation", self.paillier.nbytes(cts))
-            summed = self.paillier.aggregate(enc)
-            total = self.paillier.decrypt(summed)
-            payload_down = self.paillier.nbytes(summed)
-        for j in range(self.n):
-            self.ledger.record("server", agents[j], "aggregate", payload_down)
-        self.he_err = max(self.he_err, float(np.abs(total - np.sum(reps, axis=0).ravel()).max()))
+            plain = [critic.flat_params(i) for i in range(self.n)] if m == "federated" else list(critic.released)
+            truth = np.sum(plain, axis=0)
+            if self.masks is not None:
+                round_ = 2 * self.agent.updates + (which == "current")  # fresh masks for every release
+                sent_masked = [self.masks.mask(i, plain[i], round_) for i in range(self.n)]
+                back = self.masks.aggregate(dict(enumerate(sent_masked)), round_).reshape(truth.shape)
+                self.ledger.summed(agents, [[b] for b in sent_masked], [back.astype(np.float64).tobytes()], kinds)
+            elif self.paillier is not None:
+                enc = [self.paillier.encrypt(p) for p in plain]
+                summed = self.paillier.aggregate(enc)
+                back = self.paillier.decrypt(summed).reshape(truth.shape)
+                nbytes = self.paillier.nbytes
+                self.ledger.summed(agents, [[nbytes(c)] for c in enc], [nbytes(summed)], kinds)
+            else:
+                sent = [self.crypto[i].encrypt(plain[i]) for i in range(self.n)]
+                total = self.server.aggregate(sent)
+                back = self.crypto[0].decrypt(total, truth.shape)
+                self.ledger.summed(
+                    agents, [[c.payload for c in msgs] for msgs in sent], [c.payload for c in total], kinds
+                )
+        self.he_err = max(self.he_err, float(np.abs(back - truth).max()))
         self.crypto_s += time.perf_counter() - t0
 
     def _keep_view(self, critic, xs: list[np.ndarray]) -> None:
@@ -260,32 +231,11 @@ def _run_method(cfg: MethodConfig, seed: int) -> MethodResult:
     private = env.private_features(names[0]) if hasattr(env, "private_features") else slice(0, obs_dims[0])
     wire = _Wire(cfg, agent, len(names), private, obs_dims[0])
     agent.on_release = wire
-    env_s = nn_s = 0.0
-    returns, steps = [], 0
-    for ep in range(train.episodes):
-        obs, _ = env.reset(seed=seed * 100_000 + ep)
-        total = 0.0
-        while env.agents:
-            o = [obs[a] for a in names]
-            t0 = time.perf_counter()
-            acts = agent.act(o)
-            nn_s += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            nxt, rew, term, _, _ = env.step(dict(zip(names, acts, strict=True)))
-            env_s += time.perf_counter() - t0
-            r = float(np.mean([rew[a] for a in names]))
-            total += r
-            agent.store(o, acts, r, [nxt[a] for a in names], float(all(term.values())))
-            steps += 1
-            if len(agent.buffer) >= train.warmup and steps % train.update_every == 0:
-                t0 = time.perf_counter()
-                for _ in range(train.updates):
-                    agent.update()
-                nn_s += time.perf_counter() - t0
-            obs = nxt
-        returns.append(total)
-    nn_s -= wire.crypto_s  # the sampled cryptography ran inside the updates
+    clock: dict[str, float] = {}
+    returns = run_episodes(env, agent, [seed * 100_000 + ep for ep in range(train.episodes)], seconds=clock)
+    env_s, nn_s = clock["environment"], clock["networks"]
     eval_return = evaluate(env, agent, cfg.eval_episodes, seed)
+    nn_s -= wire.crypto_s  # the sampled cryptography ran inside the updates
     per_update = {k: v / max(wire.sampled, 1) for k, v in wire.ledger.by_kind().items() if k != "context"}
     eps = None
     if cfg.method in NOISED:
@@ -311,16 +261,6 @@ def _run_method(cfg: MethodConfig, seed: int) -> MethodResult:
 
 def evaluate(env, agent: Maddpg | None, episodes: int, seed: int) -> float:
     """Mean team return of greedy actions (a uniform-random policy when ``agent`` is None) on held-out seeds."""
-    names = env.possible_agents
+    seeds = [10**9 + seed * 1000 + ep for ep in range(episodes)]
     rng = np.random.default_rng(seed + 999)
-    totals = []
-    for ep in range(episodes):
-        obs, _ = env.reset(seed=10**9 + seed * 1000 + ep)
-        total = 0.0
-        while env.agents:
-            o = [obs[a] for a in names]
-            acts = agent.act(o, greedy=True) if agent else [int(rng.integers(env.action_space(a).n)) for a in names]
-            obs, rew, _, _, _ = env.step(dict(zip(names, acts, strict=True)))
-            total += float(np.mean([rew[a] for a in names]))
-        totals.append(total)
-    return float(np.mean(totals))
+    return float(np.mean(run_episodes(env, agent, seeds, train=False, greedy=True, rng=rng)))
