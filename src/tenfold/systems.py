@@ -8,23 +8,10 @@ the report and the conformance tests find everything else from there.
 
 from __future__ import annotations
 
-from tenfold import aac, collapse, distrl, flowreason, latim, lm, pii, pipkag, projecttest, zweistein
+from tenfold import aac, collapse, distrl, flowreason, latim, lm, pii, pipkag, ppmarl, projecttest, zweistein
 from tenfold.common.errors import UserError
-from tenfold.common.registry import Paper, SystemSpec
+from tenfold.common.registry import SystemSpec
 
-
-def _planned(name: str, summary: str, title: str, authors: tuple[str, ...], arxiv: str) -> SystemSpec:
-    return SystemSpec(name=name, paper=Paper(title, authors, arxiv), summary=summary, status="planned")
-
-
-PPMARL = _planned(
-    "ppmarl",
-    "privacy-preserving multi-agent RL: split learning + CKKS + DP",
-    "PP-MARL: Efficient Privacy-Preserving Multi-Agent Reinforcement Learning for Cooperative Intelligence "
-    "in Communications",
-    ("Tingting Yuan", "Hwei-Ming Chung", "Xiaoming Fu"),
-    "2204.12064",
-)
 
 CORE: tuple[SystemSpec, ...] = (lm.SYSTEM,)
 """Shared infrastructure with its own checks in the report (not a paper)."""
@@ -38,7 +25,7 @@ SYSTEMS: tuple[SystemSpec, ...] = (
     pipkag.SYSTEM,
     zweistein.SYSTEM,
     flowreason.SYSTEM,
-    PPMARL,
+    ppmarl.SYSTEM,
     distrl.SYSTEM,
 )
 """The ten systems, in the order of the arXiv listing."""

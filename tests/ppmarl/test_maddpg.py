@@ -36,21 +36,42 @@ def test_mlp_backward_equals_finite_differences():
     assert np.allclose(net.grads[0], _finite_difference(lambda: float((net(x) * w).sum()), net.params[0]), atol=1e-6)
 
 
-@pytest.mark.parametrize("kind", ["central", "split"])
-def test_critic_input_gradients_equal_finite_differences(kind):
+@pytest.mark.parametrize(("kind", "top"), [("central", "own"), ("split", "shared"), ("split", "own")])
+def test_critic_input_gradients_equal_finite_differences(kind, top):
+    """∂Q/∂x_i by backpropagation = finite differences; with ``top="own"`` agent i's gradient is that of its own Q_i
+    only (the others' released sum is data to it, so the others' Q_j do not reach x_i)."""
     rng = np.random.default_rng(1)
-    critic = Critic([4, 6], CriticSpec(kind=kind, clip=100.0), 8, rng)  # clip far away: a smooth function
+    critic = Critic([4, 6], CriticSpec(kind=kind, clip=100.0, top=top), 8, rng)  # clip far away: a smooth function
     xs = [rng.normal(size=(3, 4)), rng.normal(size=(3, 6))]
     critic.zero_grad()
-    critic.forward(xs)
-    grads = critic.backward(np.ones(3))
+    q = critic.forward(xs)
+    assert q.shape == ((3, 2) if critic.per_agent else (3,))
+    grads = critic.backward(np.ones(q.shape))
     for i in range(2):
-        assert np.allclose(grads[i], _finite_difference(lambda: float(critic.forward(xs).sum()), xs[i]), atol=1e-6)
+        own = (
+            (lambda i=i: float(critic.forward(xs)[:, i].sum()))
+            if critic.per_agent
+            else (lambda: float(critic.forward(xs).sum()))
+        )
+        assert np.allclose(grads[i], _finite_difference(own, xs[i]), atol=1e-6)
+
+
+def test_own_critic_sees_the_others_only_through_their_noised_sum():
+    """Q_i = l_i(x_i) + g_i([m_i, u − m̃_i]): agent 0's critic reads its own exact representation (not its noised
+    release) beside the others' noised sum."""
+    rng = np.random.default_rng(3)
+    critic = Critic([4, 4, 4], CriticSpec(kind="split", clip=1.0, sigma=1.0, top="own"), 8, rng)
+    xs = [rng.normal(size=(5, 4)) for _ in range(3)]
+    q = critic.forward(xs, np.random.default_rng(0))
+    others = critic.released[1] + critic.released[2]
+    expected = critic.tops[0](np.concatenate([critic.clean[0], others], 1))[:, 0] + critic.locals[0](xs[0])[:, 0]
+    assert np.allclose(q[:, 0], expected)
+    assert not np.allclose(critic.clean[0], critic.released[0])  # its own share was noised for the others
 
 
 def test_split_critic_sees_only_the_sum_and_clips_every_release():
     rng = np.random.default_rng(2)
-    critic = Critic([4, 4], CriticSpec(kind="split", clip=0.5, sigma=0.0), 8, rng)
+    critic = Critic([4, 4], CriticSpec(kind="split", clip=0.5, sigma=0.0, top="shared"), 8, rng)
     xs = [rng.normal(size=(16, 4)) * 10, rng.normal(size=(16, 4)) * 10]
     q = critic.forward(xs)
     assert all(np.linalg.norm(m, axis=1).max() <= 0.5 + 1e-12 for m in critic.released)

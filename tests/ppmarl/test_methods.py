@@ -52,6 +52,30 @@ def test_a_seed_repeats_exactly_with_he_off():
     assert np.array_equal(a.views, b.views)
 
 
+def test_mismatched_agent_counts_and_strangers_are_refused():
+    from tenfold.common.errors import UserError
+    from tenfold.ppmarl.maddpg import Maddpg
+    from tenfold.ppmarl.secagg import PairwiseMasking
+
+    with pytest.raises(UserError, match="mismatched agent counts"):
+        Maddpg([4, 4, 4], [5, 5], TINY)
+    masks = PairwiseMasking(3)
+    with pytest.raises(UserError, match="dealt to 3 agents"):
+        masks.aggregate({0: masks.mask(0, np.ones(4)), 5: masks.mask(1, np.ones(4))})
+
+
+def test_dropout_skips_the_round_and_never_waits():
+    """TrainConfig.dropout: every round with a missing agent is skipped (counted), the others are made, the run ends;
+    with dropout 0 no random draw is spent on it (the same run as before the option)."""
+    from dataclasses import replace
+
+    lossy = run_method(MethodConfig(method="pp-marl", train=replace(TINY, dropout=0.5), eval_episodes=2), seed=0)
+    clean = run_method(MethodConfig(method="pp-marl", train=TINY, eval_episodes=2), seed=0)
+    assert lossy.skipped > 0 and lossy.updates > 0 and len(lossy.train_returns) == TINY.episodes
+    assert clean.skipped == 0 and clean.updates > lossy.updates
+    assert lossy.epsilon >= clean.epsilon * 0.999  # skipped rounds' shares were sent: still counted
+
+
 def test_attackers_score_a_perfect_and_a_useless_view():
     rng = np.random.default_rng(0)
     targets = rng.normal(size=(2000, 3))

@@ -45,6 +45,9 @@ class PassBytes:
     bytes_up: int
     bytes_down: int
     ledger: Ledger
+    serialised: int
+    """every byte string the pass put on a link, summed outside the ledger: each upload once, plus each forwarded
+    (HE-raw: to N − 1 peers) or summed (PP-MARL: to N parties) download."""
 
     @property
     def bytes(self) -> int:
@@ -64,16 +67,24 @@ def one_pass(
         sent = [crypto[i].encrypt(rng.normal(size=(batch, dims))) for i in range(agents)]
         ledger.forwarded(names, [[m.payload for m in msgs] for msgs in sent], "raw")
         kinds = ("raw",)
+        serialised = sum(len(m.payload) for msgs in sent for m in msgs) * agents  # up once, down to N − 1 peers
     elif method == "pp-marl":
         sent = [crypto[i].encrypt(rng.normal(size=(batch, rep))) for i in range(agents)]
         total = server.aggregate(sent)
         kinds = ("representation", "aggregate")
         ledger.summed(names, [[m.payload for m in msgs] for msgs in sent], [m.payload for m in total], kinds)
+        serialised = sum(len(m.payload) for msgs in sent for m in msgs) + agents * sum(len(m.payload) for m in total)
     else:
         raise ValueError(f"unknown method {method!r}: he-raw or pp-marl")
     b = ledger.involving(names[0], kinds)
     return PassBytes(
-        method, ledger.count(names[0], "up", kinds), ledger.count(names[0], "down", kinds), b["up"], b["down"], ledger
+        method,
+        ledger.count(names[0], "up", kinds),
+        ledger.count(names[0], "down", kinds),
+        b["up"],
+        b["down"],
+        ledger,
+        serialised,
     )
 
 
@@ -105,5 +116,6 @@ def reduction(
         "planned_reduction": 1 - (pp.up + pp.down) / (raw.up + raw.down),
         "context_bytes": len(authority.public_context()),
         "ledger_total": raw.ledger.total + pp.ledger.total,
+        "serialised_total": raw.serialised + pp.serialised,
         "ledger_entries": [len(raw.ledger.entries), len(pp.ledger.entries)],
     }

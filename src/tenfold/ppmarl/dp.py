@@ -16,6 +16,11 @@ release at σ = 1 gives the exact Gaussian-mechanism ε = 4.3772 (PLD; RDP's bou
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import logging
+from collections.abc import Iterator
+
 import numpy as np
 
 from tenfold.common.errors import UserError
@@ -69,8 +74,9 @@ def epsilon(releases: int, q: float, sigma: float, delta: float, accountant: str
     one = dpa.GaussianDpEvent(sigma)
     event = one if q == 1 else dpa.PoissonSampledDpEvent(q, one)
     acc = rdp_privacy_accountant.RdpAccountant() if accountant == "rdp" else pld_privacy_accountant.PLDAccountant()
-    acc.compose(dpa.SelfComposedDpEvent(event, releases) if releases > 1 else event)
-    return float(acc.get_epsilon(delta))
+    with _quiet_absl():
+        acc.compose(dpa.SelfComposedDpEvent(event, releases) if releases > 1 else event)
+        return float(acc.get_epsilon(delta))
 
 
 def epsilon_sequence(rates: list[float], per_update: int, sigma: float, delta: float, group: int = 1) -> float:
@@ -85,9 +91,6 @@ def epsilon_sequence(rates: list[float], per_update: int, sigma: float, delta: f
     import math
     from collections import Counter
 
-    import dp_accounting as dpa
-    from dp_accounting.rdp import rdp_privacy_accountant
-
     if sigma <= 0 or not 0 < delta < 1 or group < 1 or per_update < 1:
         raise UserError(f"invalid DP parameters: σ={sigma}, δ={delta}, group={group}, per update={per_update}")
     if not rates:
@@ -98,20 +101,38 @@ def epsilon_sequence(rates: list[float], per_update: int, sigma: float, delta: f
         return min(1.0, math.ceil(q / 10**e - 1e-9) * 10**e)  # 0.01 / 0.001 is 10.000000000000002 in floats
 
     counts = Counter(up2(1 - (1 - q) ** group) for q in rates)
-    noise = dpa.GaussianDpEvent(sigma / group)
+    return _composed_epsilon(tuple(sorted(counts.items())), per_update, sigma / group, delta)
+
+
+@functools.lru_cache(maxsize=64)
+def _composed_epsilon(counts: tuple[tuple[float, int], ...], per_update: int, sigma: float, delta: float) -> float:
+    """ε (RDP) of ``n × per_update`` Poisson-sampled Gaussian releases at each rate q of ``counts`` ((q, n) pairs).
+    Cached: every run of one preset has the same rates (q follows the replay's size), and one composition costs
+    seconds."""
+    import dp_accounting as dpa
+    from dp_accounting.rdp import rdp_privacy_accountant
+
+    noise = dpa.GaussianDpEvent(sigma)
     events = [
         dpa.SelfComposedDpEvent(noise if q >= 1 else dpa.PoissonSampledDpEvent(q, noise), n * per_update)
-        for q, n in sorted(counts.items())
+        for q, n in counts
     ]
     acc = rdp_privacy_accountant.RdpAccountant()
-    _quiet_absl()
-    acc.compose(dpa.ComposedDpEvent(events))
-    return float(acc.get_epsilon(delta))
+    with _quiet_absl():
+        acc.compose(dpa.ComposedDpEvent(events))
+        return float(acc.get_epsilon(delta))
 
 
-def _quiet_absl() -> None:
-    # dp-accounting logs a warning for each Rényi order it drops at large q (thousands of lines); the orders it
-    # keeps still bound ε, so the warnings say nothing a user can act on
-    import logging
-
+@contextlib.contextmanager
+def _quiet_absl() -> Iterator[None]:
+    """dp-accounting logs a warning through absl for each Rényi order it drops at large q (thousands of lines); the
+    orders it keeps still bound ε, so the warnings say nothing a user can act on. absl also calls
+    ``logging.basicConfig()`` when the root logger has no handler, which would print every later log line of tenfold
+    twice: a NullHandler stands on the root logger while the accountant runs."""
     logging.getLogger("absl").setLevel(logging.ERROR)
+    stand_in = logging.NullHandler()
+    logging.root.addHandler(stand_in)
+    try:
+        yield
+    finally:
+        logging.root.removeHandler(stand_in)

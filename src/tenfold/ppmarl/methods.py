@@ -20,6 +20,7 @@ learning beyond that tolerance, and costs what the benchmark reports).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,12 +55,17 @@ def make_env(name: str, seed: int = 0):
     raise UserError(f"unknown environment {name!r}; known: {', '.join(ENVS)}")
 
 
-def critic_spec(method: str, rep: int, clip: float, sigma: float) -> CriticSpec:
+def critic_spec(method: str, rep: int, clip: float, sigma: float, top: str = "own") -> CriticSpec:
     if method not in METHODS:
         raise UserError(f"unknown method {method!r}; known: {', '.join(METHODS)}")
     kind = {"federated": "local", "split": "split", "pp-marl": "split"}.get(method, "central")
     return CriticSpec(
-        kind=kind, rep=rep, clip=clip, sigma=sigma if method in NOISED else 0.0, noise_inputs=method == "dp-only"
+        kind=kind,
+        rep=rep,
+        clip=clip,
+        sigma=sigma if method in NOISED else 0.0,
+        noise_inputs=method == "dp-only",
+        top=top,
     )
 
 
@@ -76,6 +82,8 @@ class MethodConfig:
     """C."""
     sigma: float = 1.0
     """noise multiplier of the DP methods."""
+    top: str = "own"
+    """the split critic's top (:class:`~.maddpg.CriticSpec`): ``own`` or ``shared``."""
     delta: float = 1e-5
     group: int = 2
     """privacy unit: a group of this many transitions (an observation is in two: as o_t and as o'_{t−1})."""
@@ -87,9 +95,25 @@ class MethodConfig:
     paillier_bits: int = 2048
     """Paillier key size (tests use small keys for speed; 2048 is the secure one)."""
     profile: CkksProfile = FAST
-    eval_episodes: int = 30
+    eval_episodes: int = 100
+    """greedy evaluation episodes (the same environment seeds for every method and for the random policy: paired;
+    one episode's return varies by ±15 with where the users are)."""
     attack_samples: int = 3000
     """(view, private feature) pairs of agent 0 kept from the last updates' current passes."""
+
+    def __post_init__(self) -> None:
+        from tenfold.common.config import check_fields
+
+        check_fields(
+            self,
+            positive=("rep", "clip", "delta", "group", "he_every", "paillier_bits", "eval_episodes", "attack_samples"),
+            non_negative=("sigma",),
+            choices={"env": ENVS, "method": METHODS, "aggregator": AGGREGATORS, "top": ("own", "shared")},
+        )
+        if not 0 < self.delta < 1:
+            raise ValueError(f"delta must be in (0, 1), got {self.delta!r}")
+        if self.method in NOISED and self.sigma == 0:
+            raise ValueError(f"{self.method} adds DP noise: sigma must be > 0")
 
 
 @dataclass
@@ -100,6 +124,8 @@ class MethodResult:
     train_returns: list[float]
     eval_return: float
     """mean greedy team return over ``eval_episodes`` held-out episodes."""
+    random_return: float
+    """the uniform-random policy's mean team return on the same episodes (normalised return 0)."""
     updates: int
     bytes_per_update: dict[str, float]
     """message kind → bytes per update over all agents (both passes), from the ledger of the sampled updates."""
@@ -108,6 +134,11 @@ class MethodResult:
     epsilon: float | None
     he_max_error: float | None
     """largest |decrypted − plaintext| over the sampled updates' aggregates."""
+    max_release_norm: float | None
+    """split critics: the largest L2 norm of a released per-sample representation before its noise, over every
+    update (≤ C: the sensitivity the accountant assumes)."""
+    skipped: int
+    """rounds skipped because an agent dropped out."""
     views: np.ndarray | None = None
     targets: np.ndarray | None = None
 
@@ -126,6 +157,7 @@ class _Wire:
         self.he_err = 0.0
         self.views: list[np.ndarray] = []
         self.targets: list[np.ndarray] = []
+        self.max_norm: float | None = None
         if cfg.aggregator not in AGGREGATORS:
             raise UserError(f"unknown aggregator {cfg.aggregator!r}; known: {', '.join(AGGREGATORS)}")
         masked = cfg.method == "pp-marl" and cfg.aggregator != "ckks"
@@ -144,6 +176,9 @@ class _Wire:
 
     def __call__(self, critic, which: str, xs: list[np.ndarray]) -> None:
         m = self.cfg.method
+        if critic.spec.kind == "split":
+            norm = max(float(np.linalg.norm(c, axis=1).max(initial=0.0)) for c in critic.clean)
+            self.max_norm = max(self.max_norm or 0.0, norm)
         if which == "current":
             self._keep_view(critic, xs)
         if not self.sampling():
@@ -208,33 +243,38 @@ class _Wire:
             self.targets.pop(0)
 
 
-def run_method(cfg: MethodConfig, seed: int = 0) -> MethodResult:
-    """Train ``cfg.method`` on ``cfg.env`` and measure it (see the module docstring)."""
+def run_method(
+    cfg: MethodConfig, seed: int = 0, on_episode: Callable[[int, float], None] | None = None
+) -> MethodResult:
+    """Train ``cfg.method`` on ``cfg.env`` and measure it (see the module docstring); ``on_episode(k, return)``
+    after each training episode."""
     try:  # matrices of a few hundred rows: BLAS threads only fight over the cores (measured 20× slower with 3 runs)
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(1):
-            return _run_method(cfg, seed)
+            return _run_method(cfg, seed, on_episode)
     except ImportError:
-        return _run_method(cfg, seed)
+        return _run_method(cfg, seed, on_episode)
 
 
-def _run_method(cfg: MethodConfig, seed: int) -> MethodResult:
+def _run_method(cfg: MethodConfig, seed: int, on_episode: Callable[[int, float], None] | None) -> MethodResult:
     env = make_env(cfg.env)
     names = env.possible_agents
     obs_dims = [env.observation_space(a).shape[0] for a in names]
     n_actions = [env.action_space(a).n for a in names]
     train = TrainConfig(
-        **{**cfg.train.__dict__, "critic": critic_spec(cfg.method, cfg.rep, cfg.clip, cfg.sigma), "seed": seed}
+        **{**cfg.train.__dict__, "critic": critic_spec(cfg.method, cfg.rep, cfg.clip, cfg.sigma, cfg.top), "seed": seed}
     )
     agent = Maddpg(obs_dims, n_actions, train)
     private = env.private_features(names[0]) if hasattr(env, "private_features") else slice(0, obs_dims[0])
     wire = _Wire(cfg, agent, len(names), private, obs_dims[0])
     agent.on_release = wire
     clock: dict[str, float] = {}
-    returns = run_episodes(env, agent, [seed * 100_000 + ep for ep in range(train.episodes)], seconds=clock)
+    episode_seeds = [seed * 100_000 + ep for ep in range(train.episodes)]
+    returns = run_episodes(env, agent, episode_seeds, seconds=clock, on_episode=on_episode)
     env_s, nn_s = clock["environment"], clock["networks"]
     eval_return = evaluate(env, agent, cfg.eval_episodes, seed)
+    random_return = evaluate(env, None, cfg.eval_episodes, seed)
     nn_s -= wire.crypto_s  # the sampled cryptography ran inside the updates
     per_update = {k: v / max(wire.sampled, 1) for k, v in wire.ledger.by_kind().items() if k != "context"}
     eps = None
@@ -249,11 +289,14 @@ def _run_method(cfg: MethodConfig, seed: int) -> MethodResult:
         seed,
         returns,
         eval_return,
+        random_return,
         agent.updates,
         per_update,
         {"environment": env_s, "networks": nn_s, "cryptography (extrapolated)": crypto, "total": env_s + nn_s + crypto},
         eps,
         wire.he_err if cfg.method in ENCRYPTED else None,
+        wire.max_norm,
+        agent.skipped,
         views,
         targets,
     )

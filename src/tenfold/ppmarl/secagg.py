@@ -55,6 +55,9 @@ class PairwiseMasking:
         the seeds the survivors reveal."""
         if not messages:
             raise UserError("nothing to aggregate: every agent dropped out")
+        strangers = sorted(set(messages) - set(range(self.n)))
+        if strangers:
+            raise UserError(f"messages from agents {strangers}, but the masks were dealt to {self.n} agents")
         arrays = [np.frombuffer(b, dtype=np.uint64) for b in messages.values()]
         if len({a.size for a in arrays}) != 1:
             raise UserError("masked messages differ in length")
