@@ -91,3 +91,18 @@ def test_a_seeded_run_repeats_exactly():
 
     a, b = run(), run()
     assert a[0] == b[0] and a[1] == b[1] > 0 and all(np.array_equal(x, y) for x, y in zip(a[2], b[2], strict=True))
+
+
+@pytest.mark.parametrize(("kind", "top"), [("central", "own"), ("split", "own"), ("split", "shared")])
+def test_agents_of_different_observation_and_action_sizes_train(kind, top):
+    """The core takes any sizes per agent: two agents with 3 and 7 observation dimensions, 2 and 4 actions."""
+    rng = np.random.default_rng(5)
+    cfg = TrainConfig(critic=CriticSpec(kind=kind, top=top, sigma=0.5), warmup=20, batch=16, hidden=8)
+    agent = Maddpg([3, 7], [2, 4], cfg)
+    for _ in range(40):
+        obs, nxt = [rng.normal(size=3), rng.normal(size=7)], [rng.normal(size=3), rng.normal(size=7)]
+        agent.store(obs, [int(rng.integers(2)), int(rng.integers(4))], float(rng.normal()), nxt, 0.0)
+    before = [p.copy() for p in agent.actors[1].params]
+    assert agent.update() is not None
+    assert any(not np.array_equal(a, b) for a, b in zip(before, agent.actors[1].params, strict=True))
+    assert len(agent.act([np.zeros(3), np.zeros(7)])) == 2

@@ -22,6 +22,6 @@ SYSTEM = SystemSpec(
         "2204.12064",
     ),
     summary="privacy-preserving multi-agent RL: split learning + CKKS + DP",
-    status="in progress",
+    status="built",
     module="tenfold.ppmarl",
 )
