@@ -12,7 +12,6 @@ from tenfold import aac, collapse, distrl, flowreason, latim, lm, pii, pipkag, p
 from tenfold.common.errors import UserError
 from tenfold.common.registry import SystemSpec
 
-
 CORE: tuple[SystemSpec, ...] = (lm.SYSTEM,)
 """Shared infrastructure with its own checks in the report (not a paper)."""
 
