@@ -3,14 +3,17 @@ with the critic either centralised on raw inputs or split as PP-MARL's (reconstr
 
 * ``central``: Q(x_1, …, x_N), x_i = [o_i, a_i] — every agent's raw observation and action reach the critic;
 * ``split``: each agent's private bottom network maps x_i to a representation m_i ∈ R^h, clipped to L2 norm ≤ C
-  and, with DP, noised (σ·C); the public top computes Q = g(Σ_i m_i). Only the sum crosses the trust boundary
-  (under HE: the server adds ciphertexts, :mod:`.he`). The gradient ∂L/∂u of the top reaches every bottom
-  unchanged (u = Σ m_i), so each agent updates its own bottom locally — no extra message.
+  and, with DP, noised (σ·C) into the released m̃_i. Only the sum Σ m̃_j crosses the trust boundary (under HE: the
+  server adds ciphertexts, :mod:`.he`). With ``top="own"`` (default) agent i's critic is
+  Q_i = l_i(x_i) + g_i([m_i, Σ_{j≠i} m̃_j]); with ``top="shared"`` one team critic Q = g(Σ_j m̃_j), whose
+  gradient ∂L/∂u reaches every bottom unchanged. Either way each agent updates its own networks locally — no extra
+  message (:class:`CriticSpec`);
+* ``local``: each agent's critic on its own x_i (the federated baseline averages them).
 
 Actors: π_i(o_i) = softmax(logits); the critic is fed the action probabilities (a continuous relaxation, as
-MADDPG's discrete variant) and each actor ascends Q through its own action input, the others' actions from the
-batch. Target networks with soft updates τ; one shared critic for the team reward (the paper's reward is a team
-reward). Releases per update: 2 per agent (current and target pass); every update's sampling rate is kept
+MADDPG's discrete variant) and each actor ascends its Q through its own action input, the others' actions from the
+batch. Target networks with soft updates τ; the team reward (the paper's reward is a team reward) is every critic's
+target. Releases per update: 2 per agent (current and target pass); every update's sampling rate is kept
 (``sampling_rates``) for the accountant (:func:`~.dp.epsilon_sequence`).
 """
 
