@@ -105,8 +105,8 @@ CLAIMS = (
     Claim(
         "dropout",
         "an agent that misses a round never stalls training: with each agent dropping out of {dropout:.0%} of "
-        "rounds the run finishes and skips exactly the rounds with a dropout; pairwise-mask aggregation over the "
-        "survivors returns their exact sum (the dropped agent's masks removed), and the CKKS server sums the "
+        "rounds the run finishes, skipping (and counting) the rounds with a dropout; pairwise-mask aggregation over "
+        "the survivors returns their exact sum (the dropped agent's masks removed), and the CKKS server sums the "
         "survivors' ciphertexts",
         "—",
         f"{_TRAIN} --set train.dropout=0.2",
